@@ -1,0 +1,125 @@
+"""The demo page: pods and products, and one resolved incident told in our own words.
+
+The incident follows the structure of a real one (a false "payment failed" banner shown to
+admins on several pods in March 2024): impact from 19:00 UTC on March 20 to 01:07 UTC on
+March 21, and five updates. Loaded through the services, like any staff input.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.db import transaction
+
+from . import services
+from .models import Component, ComponentGroup, ComponentStatus, Incident, IncidentStatus
+
+PODS = ["Pod 13", "Pod 14", "Pod 17", "Pod 18", "Pod 19", "Pod 20"]
+PRODUCTS = [
+    ("Support", "Ticketing, agent workspace and the admin center."),
+    ("Billing", "Subscriptions, invoices and payment methods."),
+    ("Messaging", "Web and mobile messaging, and in-product notices."),
+    ("Help Center", "Public knowledge base and community."),
+    ("Voice", "Calls, IVR and voicemail."),
+]
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+INCIDENT_NAME = "Admins shown a false “payment failed” banner"
+INCIDENT_STARTED = utc(2024, 3, 20, 19, 0)
+INCIDENT_ENDED = utc(2024, 3, 21, 1, 7)
+INCIDENT_SUMMARY = (
+    "From 19:00 UTC on March 20 until 01:07 UTC on March 21, 2024, admins of some accounts "
+    "on several pods saw an in-product banner saying that a payment had failed. Their "
+    "accounts were in good standing, with nothing overdue. The banner asked them to contact "
+    "their account owner about a payment problem that did not exist, which caused needless "
+    "worry and extra work."
+)
+UPDATES = [
+    (
+        utc(2024, 3, 20, 20, 59),
+        IncidentStatus.INVESTIGATING,
+        "We are looking into reports of admins seeing a “payment failed” banner although "
+        "their accounts are paid up. We will post again as soon as we know more.",
+    ),
+    (
+        utc(2024, 3, 20, 21, 28),
+        IncidentStatus.INVESTIGATING,
+        "Our engineers are still working out why the wrong “payment failed” banner appears "
+        "on accounts in good standing. Next update within the hour, sooner if we learn more.",
+    ),
+    (
+        utc(2024, 3, 20, 22, 26),
+        IncidentStatus.INVESTIGATING,
+        "Removing the false “payment failed” banner remains our engineers' top priority. "
+        "We will share news here as soon as we have it.",
+    ),
+    (
+        utc(2024, 3, 21, 1, 59),
+        IncidentStatus.MONITORING,
+        "A configuration change is now live that stops the wrong “payment failed” banner "
+        "from showing. Affected accounts are recovering and we are keeping a close watch. "
+        "A final update will follow.",
+    ),
+]
+RESOLUTION = (
+    utc(2024, 3, 21, 15, 35),
+    "The false “payment failed” banner is fixed: admins of accounts in good standing no "
+    "longer see it. We are now looking into the root cause so that it cannot happen again. "
+    "Thank you for your patience while we worked on it.",
+)
+AFFECTED = ["Pod 13", "Pod 17", "Billing"]
+
+
+@transaction.atomic
+def load_demo() -> bool:
+    """Creates the demo data where it is missing; returns whether anything was created."""
+    components = _components()
+    if Incident.objects.filter(name=INCIDENT_NAME, started_at=INCIDENT_STARTED).exists():
+        return False
+    first_at, first_status, first_body = UPDATES[0]
+    incident = services.incident_create(
+        name=INCIDENT_NAME,
+        impact="minor",
+        status=first_status,
+        body=first_body,
+        summary=INCIDENT_SUMMARY,
+        started_at=INCIDENT_STARTED,
+        display_at=first_at,
+        components={components[n]: ComponentStatus.DEGRADED_PERFORMANCE for n in AFFECTED},
+        deliver_notifications=False,
+    )
+    for display_at, status, body in UPDATES[1:]:
+        services.update_post(
+            incident, status=status, body=body, display_at=display_at, deliver_notifications=False
+        )
+    resolved_display_at, resolution = RESOLUTION
+    services.incident_resolve(
+        incident,
+        body=resolution,
+        display_at=resolved_display_at,
+        resolved_at=INCIDENT_ENDED,
+        deliver_notifications=False,
+    )
+    return True
+
+
+def _components() -> dict[str, Component]:
+    found = {}
+    for position, (group_name, items) in enumerate(
+        [("Pods", [(name, "") for name in PODS]), ("Products", PRODUCTS)]
+    ):
+        group = ComponentGroup.objects.filter(name=group_name).first()
+        if group is None:
+            group = services.group_save(ComponentGroup(name=group_name, position=position))
+        for index, (name, description) in enumerate(items):
+            component = Component.objects.filter(group=group, name=name).first()
+            if component is None:
+                component = services.component_save(
+                    Component(group=group, name=name, description=description, position=index)
+                )
+            found[name] = component
+    return found

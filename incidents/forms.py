@@ -1,0 +1,131 @@
+"""Staff forms. They only parse input; the services validate and write."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from markdownx.fields import MarkdownxFormField
+
+from .models import Component, ComponentStatus, Impact, IncidentStatus
+
+UNCHANGED = ""
+
+
+class ComponentChangesMixin:
+    """Adds one "new status" choice per component, grouped as on the status page."""
+
+    def add_component_fields(self) -> None:
+        self.component_fields = []
+        components = Component.objects.select_related("group").order_by(
+            "group__position", "group__name", "position", "name"
+        )
+        for component in components:
+            name = f"component_{component.pk}"
+            unchanged = _("— unchanged (%(status)s) —") % {"status": component.get_status_display()}
+            self.fields[name] = forms.ChoiceField(
+                label=str(component),
+                choices=[(UNCHANGED, unchanged), *ComponentStatus.choices],
+                required=False,
+            )
+            self.component_fields.append((component, name))
+
+    def component_changes(self) -> dict[Component, str]:
+        return {
+            component: self.cleaned_data[name]
+            for component, name in self.component_fields
+            if self.cleaned_data.get(name)
+        }
+
+    def component_bound_fields(self):
+        return [self[name] for _component, name in self.component_fields]
+
+
+class UpdateForm(ComponentChangesMixin, forms.Form):
+    """One form to post an update: status, message, component changes, notify or not."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=IncidentStatus.choices)
+    body = MarkdownxFormField(label=_("Message"))
+    deliver_notifications = forms.BooleanField(
+        label=_("Notify subscribers"), required=False, initial=True
+    )
+    display_at = forms.DateTimeField(
+        label=_("Shown at (UTC)"),
+        required=False,
+        help_text=_("Leave empty for now. Set it to record an update after the fact."),
+    )
+    reopen = forms.BooleanField(
+        label=_("Reopen this resolved incident"),
+        required=False,
+        help_text=_("Needed to post an open status on a resolved incident."),
+    )
+
+    def __init__(self, *args, incident, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.incident = incident
+        self.fields["status"].initial = incident.status
+        if incident.is_open:
+            del self.fields["reopen"]
+        self.add_component_fields()
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "status": data["status"],
+            "body": data["body"],
+            "components": self.component_changes(),
+            "display_at": data.get("display_at"),
+            "deliver_notifications": data["deliver_notifications"],
+            "reopen": data.get("reopen", False),
+        }
+
+
+class IncidentCreateForm(ComponentChangesMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=255)
+    impact = forms.ChoiceField(label=_("Impact"), choices=Impact.choices, initial=Impact.MINOR)
+    status = forms.ChoiceField(label=_("Status"), choices=IncidentStatus.choices)
+    body = MarkdownxFormField(label=_("First update"), help_text=_("Markdown."))
+    summary = MarkdownxFormField(
+        label=_("Summary"), required=False, help_text=_("Markdown. Can be written later.")
+    )
+    started_at = forms.DateTimeField(
+        label=_("Impact started at (UTC)"),
+        required=False,
+        help_text=_("Leave empty for now."),
+    )
+    deliver_notifications = forms.BooleanField(
+        label=_("Notify subscribers"), required=False, initial=True
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_component_fields()
+
+    def clean_started_at(self):
+        value = self.cleaned_data.get("started_at")
+        if value and value > timezone.now():
+            raise ValidationError(_("The impact cannot start in the future."))
+        return value
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "impact": data["impact"],
+            "status": data["status"],
+            "body": data["body"],
+            "summary": data["summary"],
+            "started_at": data.get("started_at"),
+            "components": self.component_changes(),
+            "deliver_notifications": data["deliver_notifications"],
+        }
+
+
+def add_service_error(form: forms.Form, error: ValidationError) -> None:
+    """Shows a service's ValidationError on the form, on the field it names when there is one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

@@ -1,0 +1,51 @@
+"""The staff roles and their permissions.
+
+Migration 0002 creates them, and every `migrate` (post_migrate) brings them up to date, so a
+permission added by a later model reaches the roles without a data migration of its own.
+"""
+
+from __future__ import annotations
+
+SUPPORT_STAFF = "Support staff"
+INCIDENT_MANAGERS = "Incident managers"
+
+MODELS = ("componentgroup", "component", "incident", "incidentupdate")
+
+ROLES: dict[str, set[str]] = {
+    # Open incidents, post updates, change component status; read everything else.
+    SUPPORT_STAFF: {
+        *(f"view_{model}" for model in MODELS),
+        "set_component_status",
+        "add_incident",
+        "add_incidentupdate",
+    },
+    # Also edit published text, manage components, delete.
+    INCIDENT_MANAGERS: {
+        *(
+            f"{action}_{model}"
+            for model in MODELS
+            for action in ("view", "add", "change", "delete")
+        ),
+        "set_component_status",
+    },
+}
+
+
+def sync_roles(apps) -> None:
+    """Creates the role groups and grants each the permissions listed above (never revokes)."""
+    from django.contrib.auth.management import create_permissions
+
+    app_config = apps.get_app_config("incidents")
+    if getattr(app_config, "models_module", None) is None:  # a migration's app registry
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    else:
+        create_permissions(app_config, apps=apps, verbosity=0)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codenames in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(
+            *Permission.objects.filter(content_type__app_label="incidents", codename__in=codenames)
+        )

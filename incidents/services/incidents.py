@@ -1,0 +1,262 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import (
+    Component,
+    ComponentStatus,
+    Impact,
+    Incident,
+    IncidentComponent,
+    IncidentStatus,
+    IncidentUpdate,
+    UpdateComponentChange,
+)
+from .components import validate_component_status
+from .events import published
+
+ComponentChanges = Mapping[Component, str]
+
+
+def _validate_update_input(status: str, body: str, components: ComponentChanges) -> None:
+    errors = {}
+    if status not in IncidentStatus.values:
+        errors["status"] = _("“%(status)s” is not an incident status. Use one of: %(values)s.") % {
+            "status": status,
+            "values": ", ".join(IncidentStatus.values),
+        }
+    if not body or not body.strip():
+        errors["body"] = _("Write a message for the timeline.")
+    if errors:
+        raise ValidationError(errors)
+    for status_value in components.values():
+        validate_component_status(status_value)
+
+
+def _status_held_elsewhere(component: Component, incident: Incident) -> str:
+    """The worst status that open incidents other than `incident` hold `component` in."""
+    held = IncidentComponent.objects.filter(
+        component=component, incident__status__in=_open_statuses()
+    ).exclude(incident=incident)
+    return ComponentStatus.worst(held.values_list("status", flat=True))
+
+
+def _open_statuses() -> list[str]:
+    return [s for s in IncidentStatus.values if s != IncidentStatus.RESOLVED]
+
+
+def _apply_update(
+    incident: Incident,
+    *,
+    status: str,
+    body: str,
+    components: ComponentChanges,
+    display_at: datetime,
+    deliver_notifications: bool,
+    actor,
+) -> IncidentUpdate:
+    """Writes one timeline entry and the component statuses it sets; `incident` is locked."""
+    update = IncidentUpdate(
+        incident=incident,
+        status=status,
+        body=body.strip(),
+        display_at=display_at,
+        deliver_notifications=deliver_notifications,
+        author=actor if getattr(actor, "pk", None) else None,
+    )
+    update.full_clean(exclude=["incident"])
+    update.save()
+
+    targets = dict(components)
+    if status == IncidentStatus.RESOLVED:
+        # Components go back to operational, unless another open incident still holds them.
+        for affected in incident.affected.select_related("component"):
+            targets.setdefault(
+                affected.component, _status_held_elsewhere(affected.component, incident)
+            )
+
+    locked = Component.objects.select_for_update().in_bulk([c.pk for c in targets])
+    for component, new_status in targets.items():
+        current = locked[component.pk]
+        if component in components:
+            # What this incident now holds the component in; releasing components on
+            # resolution leaves that record as it was.
+            IncidentComponent.objects.update_or_create(
+                incident=incident, component=current, defaults={"status": new_status}
+            )
+        if current.status != new_status:
+            UpdateComponentChange.objects.create(
+                update=update,
+                component=current,
+                old_status=current.status,
+                new_status=new_status,
+            )
+            current.status = new_status
+            current.save(update_fields=["status", "updated_at"])
+    published()
+    return update
+
+
+@transaction.atomic
+def incident_create(
+    *,
+    name: str,
+    body: str,
+    status: str = IncidentStatus.INVESTIGATING,
+    impact: str = Impact.MINOR,
+    summary: str = "",
+    components: ComponentChanges | None = None,
+    started_at: datetime | None = None,
+    resolved_at: datetime | None = None,
+    display_at: datetime | None = None,
+    deliver_notifications: bool = True,
+    backfilled: bool = False,
+    actor=None,
+) -> Incident:
+    """Opens an incident with its first timeline entry.
+
+    `components` maps each affected component to the status the incident puts it in.
+    `started_at` is when the impact began (defaults to the first update's time).
+    """
+    components = components or {}
+    _validate_update_input(status, body, components)
+    display_at = display_at or timezone.now()
+    incident = Incident(
+        name=(name or "").strip(),
+        status=status,
+        impact=impact,
+        summary=summary,
+        started_at=started_at or display_at,
+        backfilled=backfilled,
+    )
+    if status == IncidentStatus.RESOLVED:
+        incident.resolved_at = resolved_at or display_at
+    if status == IncidentStatus.MONITORING:
+        incident.monitoring_at = display_at
+    incident.full_clean()
+    incident.save()
+    _apply_update(
+        incident,
+        status=status,
+        body=body,
+        components=components,
+        display_at=display_at,
+        deliver_notifications=deliver_notifications,
+        actor=actor,
+    )
+    return incident
+
+
+@transaction.atomic
+def update_post(
+    incident: Incident,
+    *,
+    status: str,
+    body: str,
+    components: ComponentChanges | None = None,
+    display_at: datetime | None = None,
+    resolved_at: datetime | None = None,
+    deliver_notifications: bool = True,
+    reopen: bool = False,
+    actor=None,
+) -> IncidentUpdate:
+    """Adds an entry to an incident's timeline and moves the incident to `status`.
+
+    A resolved incident takes no further update unless `reopen` is given with an open status.
+    Resolving sets the end of the impact window (`resolved_at`, default now) and returns the
+    incident's components to operational unless another open incident holds them.
+    """
+    components = components or {}
+    _validate_update_input(status, body, components)
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if reopen:
+        if incident.is_open:
+            raise ValidationError(_("This incident is not resolved, so it cannot be reopened."))
+        if status == IncidentStatus.RESOLVED:
+            raise ValidationError({"status": _("Reopen the incident with an open status.")})
+        incident.resolved_at = None
+    elif not incident.is_open:
+        raise ValidationError(
+            _("This incident is resolved. Reopen it before posting another update.")
+        )
+    display_at = display_at or timezone.now()
+    if status == IncidentStatus.RESOLVED:
+        incident.resolved_at = resolved_at or display_at
+    if status == IncidentStatus.MONITORING and incident.monitoring_at is None:
+        incident.monitoring_at = display_at
+    incident.status = status
+    incident.full_clean()
+    incident.save()
+    return _apply_update(
+        incident,
+        status=status,
+        body=body,
+        components=components,
+        display_at=display_at,
+        deliver_notifications=deliver_notifications,
+        actor=actor,
+    )
+
+
+def incident_resolve(incident: Incident, *, body: str, **kwargs) -> IncidentUpdate:
+    """Posts the resolving update; see `update_post` for what resolving guarantees."""
+    return update_post(incident, status=IncidentStatus.RESOLVED, body=body, **kwargs)
+
+
+EDITABLE_INCIDENT_FIELDS = ("name", "impact", "summary", "started_at", "resolved_at", "backfilled")
+
+
+@transaction.atomic
+def incident_edit(incident: Incident, *, actor=None, **changes) -> Incident:
+    """Edits an incident's published text or impact window; the status moves only by updates."""
+    unknown = set(changes) - set(EDITABLE_INCIDENT_FIELDS)
+    if unknown:
+        raise ValidationError(_("These fields cannot be edited: %s") % ", ".join(sorted(unknown)))
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    for field, value in changes.items():
+        setattr(incident, field, value)
+    incident.full_clean()
+    incident.save()
+    published()
+    return incident
+
+
+@transaction.atomic
+def update_edit(
+    update: IncidentUpdate,
+    *,
+    body: str | None = None,
+    display_at: datetime | None = None,
+    actor=None,
+) -> IncidentUpdate:
+    """Corrects a published timeline entry's text or time."""
+    update = IncidentUpdate.objects.select_for_update().get(pk=update.pk)
+    if body is not None:
+        if not body.strip():
+            raise ValidationError({"body": _("Write a message for the timeline.")})
+        update.body = body.strip()
+    if display_at is not None:
+        update.display_at = display_at
+    update.full_clean()
+    update.save()
+    published()
+    return update
+
+
+@transaction.atomic
+def incident_delete(incident: Incident, *, actor=None) -> None:
+    """Deletes an incident; components it held go back to what other open incidents hold."""
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    affected = list(incident.affected.select_related("component"))
+    for row in affected:
+        if incident.is_open:
+            component_status = _status_held_elsewhere(row.component, incident)
+            Component.objects.filter(pk=row.component_id).update(status=component_status)
+    incident.delete()
+    published()

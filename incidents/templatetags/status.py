@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django import template
+
+from .. import selectors, timefmt
+from ..markdown import render_markdown
+
+register = template.Library()
+
+register.filter("markdown", render_markdown, is_safe=True)
+register.filter("stamp", timefmt.stamp)
+register.filter("dated_stamp", timefmt.dated_stamp)
+register.filter("day", timefmt.day)
+register.filter("full_day", timefmt.full_day)
+
+
+@register.simple_tag
+def window(start, end):
+    return timefmt.window(start, end)
+
+
+@register.simple_tag
+def duration(start, end):
+    return timefmt.duration(start, end)
+
+
+# A shape per status, so that status reads without colour too.
+_ICONS = {
+    "operational": "✓",
+    "none": "✓",
+    "resolved": "✓",
+    "degraded_performance": "▲",
+    "minor": "▲",
+    "partial_outage": "◆",
+    "major": "◆",
+    "major_outage": "✕",
+    "critical": "✕",
+    "under_maintenance": "⚙",
+    "maintenance": "⚙",
+}
+
+
+@register.filter
+def status_icon(value: str) -> str:
+    return _ICONS.get(value, "•")
+
+
+@register.filter
+def latest_update(incident):
+    """The newest update of an incident whose updates were prefetched oldest first."""
+    return selectors.latest_update(incident)

@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("markdownx/", include("incidents.staff")),
+    path("", include("incidents.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns.append(
+        path(
+            f"{settings.MEDIA_URL.lstrip('/')}<path:path>",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    )

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+
+from incidents import services
+from incidents.models import Component, ComponentGroup, ComponentStatus
+from incidents.roles import INCIDENT_MANAGERS, SUPPORT_STAFF
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (a shared Redis in CI)."""
+    cache.clear()
+
+
+@pytest.fixture
+def pods(db) -> dict[str, Component]:
+    group = services.group_save(ComponentGroup(name="Pods", position=0))
+    return {
+        name: services.component_save(Component(group=group, name=name, position=index))
+        for index, name in enumerate(["Pod 13", "Pod 14", "Pod 17"])
+    }
+
+
+@pytest.fixture
+def billing(db) -> Component:
+    group = services.group_save(ComponentGroup(name="Products", position=1))
+    return services.component_save(Component(group=group, name="Billing"))
+
+
+@pytest.fixture
+def make_incident(pods):
+    def make(name="Slow logins", components=None, **kwargs):
+        kwargs.setdefault("body", "We are investigating.")
+        if components is None:
+            components = {pods["Pod 13"]: ComponentStatus.PARTIAL_OUTAGE}
+        return services.incident_create(name=name, components=components, **kwargs)
+
+    return make
+
+
+def _staff(username: str, role: str | None):
+    user = get_user_model().objects.create_user(
+        username=username, password="pw", is_staff=role is not None
+    )
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def support_user(db):
+    return _staff("support", SUPPORT_STAFF)
+
+
+@pytest.fixture
+def manager_user(db):
+    return _staff("manager", INCIDENT_MANAGERS)
+
+
+@pytest.fixture
+def support_client(client, support_user):
+    client.force_login(support_user)
+    return client
+
+
+@pytest.fixture
+def manager_client(client, manager_user):
+    client.force_login(manager_user)
+    return client
