@@ -1,4 +1,5 @@
-"""The demo page: pods and products, and one resolved incident told in our own words.
+"""The demo page: pods and products, one resolved incident told in our own words with its
+published postmortem, a scheduled maintenance in the future, and a few incident templates.
 
 The incident follows the structure of a real one (a false "payment failed" banner shown to
 admins on several pods in March 2024): impact from 19:00 UTC on March 20 to 01:07 UTC on
@@ -7,12 +8,22 @@ March 21, and five updates. Loaded through the services, like any staff input.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from . import services
-from .models import Component, ComponentGroup, ComponentStatus, Incident, IncidentStatus
+from .models import (
+    Component,
+    ComponentGroup,
+    ComponentStatus,
+    Incident,
+    IncidentStatus,
+    IncidentTemplate,
+    Postmortem,
+    RemediationState,
+)
 
 PODS = ["Pod 13", "Pod 14", "Pod 17", "Pod 18", "Pod 19", "Pod 20"]
 PRODUCTS = [
@@ -73,13 +84,95 @@ RESOLUTION = (
 )
 AFFECTED = ["Pod 13", "Pod 17", "Billing"]
 
+POSTMORTEM_ROOT_CAUSE = (
+    "An internal service decides which customers see which in-product messages. A routine "
+    "change to it dropped one condition by mistake: the check of an account's payment "
+    "status. Without that check, the “payment failed” banner was aimed at a far wider group "
+    "of accounts than the ones actually behind on payment."
+)
+POSTMORTEM_RESOLUTION = (
+    "We switched the faulty banner off at about 00:45 UTC on March 21, so no further admins "
+    "were shown it. A configuration change then cleared it from the accounts that still "
+    "displayed it, and we watched recovery until the end of the impact at 01:07 UTC."
+)
+POSTMORTEM_REMEDIATION = [
+    (
+        "Review how we pick the audience of in-product messages so that payment status is "
+        "always part of the decision, and confirm that the payment data it relies on is "
+        "accurate and current.",
+        RemediationState.DONE,
+        "Billing team",
+        None,
+    ),
+    (
+        "Require a second review, and checks before and after release, for every change to "
+        "the rules that target in-product messages.",
+        RemediationState.IN_PROGRESS,
+        "Messaging team",
+        None,
+    ),
+    (
+        "Alert when an in-product message suddenly reaches many more accounts than usual, so "
+        "that a wrong audience is caught within minutes.",
+        RemediationState.PLANNED,
+        "Observability team",
+        None,
+    ),
+]
+
+MAINTENANCE_NAME = "Database upgrade on Pod 17"
+MAINTENANCE_BODY = (
+    "We will upgrade the database servers of Pod 17. Accounts on Pod 17 may see slower "
+    "responses and brief errors during the window; nothing needs to be done on your side."
+)
+TEMPLATES = [
+    (
+        "Investigating: elevated errors",
+        "Elevated error rates",
+        IncidentStatus.INVESTIGATING,
+        "We are investigating reports of errors for some customers. We will post an update "
+        "within the hour, sooner if we learn more.",
+    ),
+    (
+        "Identified: fix in progress",
+        "Fix in progress",
+        IncidentStatus.IDENTIFIED,
+        "We have found the cause and are rolling out a fix. Next update once it is live.",
+    ),
+    (
+        "Resolved",
+        "Resolved",
+        IncidentStatus.RESOLVED,
+        "The issue is resolved and everything is working as expected. Thank you for your "
+        "patience. A postmortem will follow.",
+    ),
+]
+
 
 @transaction.atomic
 def load_demo() -> bool:
     """Creates the demo data where it is missing; returns whether anything was created."""
     components = _components()
-    if Incident.objects.filter(name=INCIDENT_NAME, started_at=INCIDENT_STARTED).exists():
-        return False
+    incident = Incident.objects.filter(name=INCIDENT_NAME, started_at=INCIDENT_STARTED).first()
+    created = incident is None
+    if incident is None:
+        incident = _incident(components)
+    if not Postmortem.objects.filter(incident=incident).exists():
+        _postmortem(incident)
+        created = True
+    if not Incident.objects.maintenances().filter(name=MAINTENANCE_NAME).exists():
+        _maintenance(components)
+        created = True
+    for name, title, status, body in TEMPLATES:
+        if not IncidentTemplate.objects.filter(name=name).exists():
+            services.incident_template_save(
+                IncidentTemplate(name=name, title=title, status=status, body=body)
+            )
+            created = True
+    return created
+
+
+def _incident(components: dict[str, Component]) -> Incident:
     first_at, first_status, first_body = UPDATES[0]
     incident = services.incident_create(
         name=INCIDENT_NAME,
@@ -104,7 +197,33 @@ def load_demo() -> bool:
         resolved_at=INCIDENT_ENDED,
         deliver_notifications=False,
     )
-    return True
+    return incident
+
+
+def _postmortem(incident: Incident) -> Postmortem:
+    postmortem = services.postmortem_save_draft(
+        incident, root_cause=POSTMORTEM_ROOT_CAUSE, resolution=POSTMORTEM_RESOLUTION
+    )
+    for description, state, owner, due_date in POSTMORTEM_REMEDIATION:
+        services.remediation_item_add(
+            postmortem, description=description, state=state, owner=owner, due_date=due_date
+        )
+    return services.postmortem_publish(postmortem)
+
+
+def _maintenance(components: dict[str, Component]) -> Incident:
+    """A two-hour window a week from now, starting at 15:30 UTC."""
+    start = (timezone.now() + timedelta(days=7)).replace(
+        hour=15, minute=30, second=0, microsecond=0
+    )
+    return services.maintenance_schedule(
+        name=MAINTENANCE_NAME,
+        body=MAINTENANCE_BODY,
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=2),
+        components=[components["Pod 17"]],
+        deliver_notifications=False,
+    )
 
 
 def _components() -> dict[str, Component]:

@@ -8,7 +8,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from markdownx.fields import MarkdownxFormField
 
-from .models import Component, ComponentStatus, Impact, IncidentStatus
+from .models import (
+    Component,
+    ComponentStatus,
+    Impact,
+    IncidentStatus,
+    IncidentTemplate,
+    Maintenance,
+    MaintenanceStatus,
+)
+from .services.maintenance import EDITABLE_MAINTENANCE_FIELDS, TRANSITIONS
 
 UNCHANGED = ""
 
@@ -129,3 +138,111 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def template_initial(template: IncidentTemplate | None, *, for_update: bool = False) -> dict:
+    """Form values taken from an incident template: the incident name (when opening one),
+    the status, the message and whether to notify."""
+    if template is None:
+        return {}
+    initial = {
+        "status": template.status,
+        "body": template.body,
+        "deliver_notifications": template.deliver_notifications,
+    }
+    if not for_update:
+        initial["name"] = template.title
+    return initial
+
+
+class TemplatePickForm(forms.Form):
+    """Picks an incident template; submitted with GET, it pre-fills the form below it."""
+
+    template = forms.ModelChoiceField(
+        label=_("Start from a template"),
+        queryset=IncidentTemplate.objects.all(),
+        required=False,
+        empty_label=_("— no template —"),
+    )
+
+
+class MaintenanceScheduleForm(forms.Form):
+    """Announces a maintenance window."""
+
+    name = forms.CharField(label=_("Name"), max_length=255)
+    scheduled_for = forms.DateTimeField(label=_("Starts at (UTC)"))
+    scheduled_until = forms.DateTimeField(label=_("Ends at (UTC)"))
+    body = MarkdownxFormField(label=_("Announcement"), help_text=_("Markdown."))
+    summary = MarkdownxFormField(label=_("Summary"), required=False, help_text=_("Markdown."))
+    components = forms.ModelMultipleChoiceField(
+        label=_("Components under maintenance"),
+        queryset=Component.objects.select_related("group").order_by(
+            "group__position", "group__name", "position", "name"
+        ),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    auto_in_progress = forms.BooleanField(
+        label=_("Start automatically at the scheduled start"), required=False, initial=True
+    )
+    auto_completed = forms.BooleanField(
+        label=_("Complete automatically at the scheduled end"), required=False, initial=True
+    )
+    remind_prior = forms.BooleanField(
+        label=_("Send a reminder before the start"), required=False, initial=True
+    )
+    deliver_notifications = forms.BooleanField(
+        label=_("Notify subscribers"), required=False, initial=True
+    )
+
+    def service_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class MaintenanceUpdateForm(forms.Form):
+    """Moves a maintenance along (or adds a note) with a timeline entry."""
+
+    status = forms.ChoiceField(label=_("Status"))
+    body = MarkdownxFormField(
+        label=_("Message"),
+        required=False,
+        help_text=_("Markdown. Leave empty for the standard wording of the status."),
+    )
+    deliver_notifications = forms.BooleanField(
+        label=_("Notify subscribers"), required=False, initial=True
+    )
+
+    def __init__(self, *args, maintenance, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = TRANSITIONS.get(maintenance.status, set())
+        self.fields["status"].choices = [
+            (value, label) for value, label in MaintenanceStatus.choices if value in allowed
+        ]
+        self.fields["status"].initial = maintenance.status
+
+    def service_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class MaintenanceChangeForm(forms.ModelForm):
+    """The maintenance change page; the components are edited through the service."""
+
+    affected_components = forms.ModelMultipleChoiceField(
+        label=_("Components under maintenance"),
+        queryset=Component.objects.select_related("group"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Maintenance
+        fields = list(EDITABLE_MAINTENANCE_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.status != MaintenanceStatus.SCHEDULED:
+            del self.fields["affected_components"]  # fixed once started
+        elif self.instance.pk:
+            self.fields["affected_components"].initial = list(
+                self.instance.affected.values_list("component_id", flat=True)
+            )

@@ -9,7 +9,16 @@ from __future__ import annotations
 SUPPORT_STAFF = "Support staff"
 INCIDENT_MANAGERS = "Incident managers"
 
-MODELS = ("componentgroup", "component", "incident", "incidentupdate")
+MODELS = (
+    "componentgroup",
+    "component",
+    "incident",
+    "incidentupdate",
+    "maintenance",
+    "postmortem",
+    "remediationitem",
+    "incidenttemplate",
+)
 
 ROLES: dict[str, set[str]] = {
     # Open incidents, post updates, change component status; read everything else.
@@ -18,8 +27,15 @@ ROLES: dict[str, set[str]] = {
         "set_component_status",
         "add_incident",
         "add_incidentupdate",
+        # Draft postmortems (publishing is for managers).
+        "add_postmortem",
+        "change_postmortem",
+        "add_remediationitem",
+        "change_remediationitem",
+        "delete_remediationitem",
     },
-    # Also edit published text, manage components, delete.
+    # Also edit published text, manage components, maintenance and templates, publish
+    # postmortems, delete.
     INCIDENT_MANAGERS: {
         *(
             f"{action}_{model}"
@@ -27,6 +43,7 @@ ROLES: dict[str, set[str]] = {
             for action in ("view", "add", "change", "delete")
         ),
         "set_component_status",
+        "publish_postmortem",
     },
 }
 

@@ -7,24 +7,30 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import timefmt
 from .models import (
+    FINISHED_STATUSES,
     Component,
     ComponentGroup,
     ComponentStatus,
     Impact,
     Incident,
     IncidentComponent,
+    IncidentKind,
     IncidentUpdate,
+    MaintenanceStatus,
+    Postmortem,
     UpdateComponentChange,
 )
+from .uptime import Uptime, component_uptime
 
 # Overall indicators, as Statuspage names them, from harmless to worst.
 INDICATORS = {
@@ -84,6 +90,9 @@ class StatusPage:
     groups: list[GroupView]
     open_incidents: list[Incident]
     days: list[DayView]
+    active_maintenance: list[Incident] = field(default_factory=list)
+    upcoming_maintenance: list[Incident] = field(default_factory=list)
+    uptime: dict[int, Uptime] = field(default_factory=dict)
 
 
 def _timeline_prefetch() -> Prefetch:
@@ -119,21 +128,31 @@ def component_groups(components: list[Component]) -> list[GroupView]:
 def status_page() -> StatusPage:
     """Everything `/` shows, in a fixed number of queries."""
     components = list(Component.objects.select_related("group"))
-    open_incidents = list(
-        Incident.objects.open()
+    # Open incidents and unfinished maintenance in one go, told apart in Python.
+    unfinished = list(
+        Incident.objects.exclude(status__in=FINISHED_STATUSES)
         .order_by("-started_at")
         .prefetch_related(_timeline_prefetch(), _affected_prefetch())
     )
+    open_incidents = [i for i in unfinished if i.kind == IncidentKind.INCIDENT]
+    maintenance = sorted(
+        (i for i in unfinished if i.kind == IncidentKind.MAINTENANCE),
+        key=lambda m: (m.scheduled_for, m.pk),
+    )
     recent = list(
-        Incident.objects.closed()
+        Incident.objects.past()
         .order_by("-started_at")
         .prefetch_related(_timeline_prefetch())[: settings.STATUS_RECENT_INCIDENTS]
     )
+    groups = component_groups(components)
     return StatusPage(
         overall=overall_status(components, open_incidents),
-        groups=component_groups(components),
+        groups=groups,
         open_incidents=open_incidents,
         days=_days(recent),
+        active_maintenance=[m for m in maintenance if m.status != MaintenanceStatus.SCHEDULED],
+        upcoming_maintenance=[m for m in maintenance if m.status == MaintenanceStatus.SCHEDULED],
+        uptime=component_uptime([c for view in groups for c in view.components]),
     )
 
 
@@ -150,8 +169,113 @@ def _days(incidents: list[Incident]) -> list[DayView]:
 
 def incident_detail(public_id: str) -> Incident:
     """One incident with its timeline and affected components; raises Incident.DoesNotExist."""
-    return Incident.objects.prefetch_related(_timeline_prefetch(), _affected_prefetch()).get(
-        public_id=public_id
+    return (
+        Incident.objects.select_related("postmortem")
+        .prefetch_related(_timeline_prefetch(), _affected_prefetch())
+        .get(public_id=public_id)
+    )
+
+
+@dataclass
+class PostmortemView:
+    """What the incident page shows of the postmortem: the published one, or that one is due."""
+
+    postmortem: Postmortem | None
+    pending: bool = False
+
+    @property
+    def items(self):
+        return self.postmortem.remediation_items.all() if self.postmortem else []
+
+
+def public_postmortem(incident: Incident) -> PostmortemView:
+    """The incident's published postmortem, or a "pending" notice while a draft asks for one."""
+    try:
+        postmortem = incident.postmortem
+    except Postmortem.DoesNotExist:
+        return PostmortemView(None)
+    if postmortem.is_published:
+        return PostmortemView(postmortem)
+    return PostmortemView(None, pending=postmortem.show_pending)
+
+
+@dataclass
+class MonthLink:
+    month: date  # the first day
+    count: int
+
+
+@dataclass
+class History:
+    month: date
+    entries: list[Incident]
+    months: list[MonthLink]
+    newer: date | None
+    older: date | None
+    components: list[Component]
+    groups: list[ComponentGroup]
+
+
+def _month_start(month: date) -> datetime:
+    return datetime.combine(month.replace(day=1), time.min, tzinfo=timefmt.reference_zone().tz)
+
+
+def _next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def history(
+    *,
+    month: date | None = None,
+    component: Component | None = None,
+    group: ComponentGroup | None = None,
+) -> History:
+    """Past incidents and completed maintenance of one month (reference-zone calendar), newest
+    first, optionally only those touching `component` or a component of `group`.
+
+    Without `month`, the newest month that has any. Five queries however much history exists.
+    """
+    past = Incident.objects.past()
+    touching = IncidentComponent.objects.values("incident")
+    if component is not None:
+        past = past.filter(pk__in=touching.filter(component=component))
+    if group is not None:
+        past = past.filter(pk__in=touching.filter(component__group=group))
+    tz = timefmt.reference_zone().tz
+    months = [
+        MonthLink(row["month"].astimezone(tz).date(), row["count"])
+        for row in past.annotate(month=TruncMonth("started_at", tzinfo=tz))
+        .values("month")
+        .annotate(count=Count("pk"))
+        .order_by("-month")
+    ]
+    if month is None:
+        month = months[0].month if months else timefmt.reference_date(timezone.now())
+    month = month.replace(day=1)
+    entries = list(
+        past.filter(
+            started_at__gte=_month_start(month), started_at__lt=_month_start(_next_month(month))
+        )
+        .order_by("-started_at")
+        .prefetch_related(_affected_prefetch())
+    )
+    newer = [m.month for m in months if m.month > month]
+    older = [m.month for m in months if m.month < month]
+    all_components = list(
+        Component.objects.select_related("group")
+        .filter(showcase=True)
+        .order_by("group__position", "group__name", "position", "name")
+    )
+    return History(
+        month=month,
+        entries=entries,
+        months=months,
+        newer=newer[-1] if newer else None,
+        older=older[0] if older else None,
+        components=all_components,
+        groups=sorted(
+            {c.group for c in all_components if c.group}, key=lambda g: (g.position, g.name)
+        ),
     )
 
 

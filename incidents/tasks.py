@@ -6,6 +6,8 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from .services import maintenance_run_due, maintenance_send_reminders
+
 HEARTBEAT_KEY = "worker:heartbeat"
 
 
@@ -15,3 +17,19 @@ def heartbeat() -> str:
     now = timezone.now().isoformat()
     cache.set(HEARTBEAT_KEY, now, timeout=None)
     return now
+
+
+@shared_task
+def maintenance_tick() -> dict:
+    """Sends due maintenance reminders, then starts and completes due maintenance.
+
+    Beat sends it every 30 seconds. Running it twice at once (two schedulers) is harmless:
+    the services claim every transition.
+    """
+    reminded = maintenance_send_reminders()
+    started, completed = maintenance_run_due()
+    return {
+        "reminded": [m.public_id for m in reminded],
+        "started": [m.public_id for m in started],
+        "completed": [m.public_id for m in completed],
+    }

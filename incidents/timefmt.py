@@ -14,7 +14,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -56,9 +56,16 @@ def day(value: date) -> str:
     return formats.date_format(value, "MONTH_DAY_FORMAT")
 
 
-def full_day(value: date) -> str:
-    """`March 21, 2024`"""
+def full_day(value: date | datetime) -> str:
+    """`March 21, 2024`; an instant is read in the reference zone."""
+    if isinstance(value, datetime):
+        value = reference_date(value)
     return formats.date_format(value, "DATE_FORMAT")
+
+
+def month(value: date) -> str:
+    """`March 2024`"""
+    return formats.date_format(value, "YEAR_MONTH_FORMAT")
 
 
 def dated_stamp(instant: datetime, *, year: bool = False) -> str:
@@ -98,7 +105,12 @@ def window(start: datetime, end: datetime | None) -> str:
 
 def duration(start: datetime, end: datetime) -> str:
     """`6 h 7 min`, `3 days 2 h`, `45 min`."""
-    minutes = max(0, int((end - start).total_seconds() // 60))
+    return length((end - start).total_seconds() / 60)
+
+
+def length(minutes: float) -> str:
+    """A number of minutes as `duration` writes it."""
+    minutes = max(0, int(minutes))
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     parts = []
@@ -109,3 +121,21 @@ def duration(start: datetime, end: datetime) -> str:
     if minutes and not days:
         parts.append(_("%(n)d min") % {"n": minutes})
     return " ".join(parts) or _("%(n)d min") % {"n": 0}
+
+
+def scheduled_window(start: datetime, end: datetime, today: date | None = None) -> list[str]:
+    """A maintenance window: `START: 15:30 UTC | 08:30 PT`, `END: 17:30 UTC | 10:30 PT`.
+
+    The start carries its date unless it is today, the end unless it falls on the start's date
+    (dates in the reference zone), the year only when it is not the current one.
+    """
+    today = today or reference_date(timezone.now())
+    start_date, end_date = reference_date(start), reference_date(end)
+
+    def label(instant: datetime, when: date, bare: bool) -> str:
+        return stamp(instant) if bare else dated_stamp(instant, year=when.year != today.year)
+
+    return [
+        _("START: %(stamp)s") % {"stamp": label(start, start_date, start_date == today)},
+        _("END: %(stamp)s") % {"stamp": label(end, end_date, end_date == start_date)},
+    ]

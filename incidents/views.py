@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 
 from . import selectors
-from .models import Incident
+from .models import Component, ComponentGroup, Incident
 
 
 def status(request):
@@ -24,6 +26,36 @@ def incident(request, public_id: str):
             "incident": found,
             "timeline": selectors.timeline(found),
             "affected": selectors.affected_components(found),
+            "postmortem": selectors.public_postmortem(found),
             "more_info_links": settings.STATUS_MORE_INFO_LINKS,
         },
+    )
+
+
+def _month(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        raise Http404("Use ?month=YYYY-MM.") from None
+
+
+def history(request):
+    """Past incidents and maintenance by month: ?month=2024-03, ?component=<id>, ?group=<id>."""
+    component = group = None
+    if request.GET.get("component"):
+        component = get_object_or_404(Component, public_id=request.GET["component"])
+    if request.GET.get("group"):
+        group = get_object_or_404(ComponentGroup, public_id=request.GET["group"])
+    found = selectors.history(
+        month=_month(request.GET.get("month")), component=component, group=group
+    )
+    filters = {"component": component, "group": group}
+    query = "&".join(f"{name}={item.public_id}" for name, item in filters.items() if item)
+    return render(
+        request,
+        "incidents/history.html",
+        {"history": found, "component": component, "group": group, "filter_query": query},
     )

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "markdownx",
     "incidents",
+    "incidents.notifications",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +82,13 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web process and the worker read while the other writes; synchronous=NORMAL
+    # spares each commit a wait for the disk (a killed process still loses nothing), which
+    # the mail sender's one commit per message needs.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://statuspage")}
@@ -147,6 +155,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "incidents.tasks.heartbeat", "schedule": 60.0},
+    # Starts and completes scheduled maintenance, sends reminders (within a minute of the time).
+    "maintenance-tick": {"task": "incidents.tasks.maintenance_tick", "schedule": 30.0},
+    # Re-queues deliveries a killed worker left in flight; finishes notifications.
+    "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
 }
 
 # markdownx renders its preview through our sanitizing renderer.
@@ -169,6 +181,35 @@ STATUS_MORE_INFO_LINKS = [
 ]
 STATUS_RECENT_DAYS = env.int("STATUS_RECENT_DAYS", default=7)
 STATUS_RECENT_INCIDENTS = env.int("STATUS_RECENT_INCIDENTS", default=10)
+# Minutes before a maintenance starts that its reminder goes out.
+STATUS_MAINTENANCE_REMINDER = env.int("STATUS_MAINTENANCE_REMINDER", default=60)
+# Days of the uptime bars.
+STATUS_UPTIME_DAYS = env.int("STATUS_UPTIME_DAYS", default=90)
+
+# Subscriptions and notifications (incidents/notifications/).
+# Sign-ups allowed per IP and per address, as django-ratelimit reads it: "5/10m" is five
+# every ten minutes.
+SUBSCRIBE_RATE = env.str("SUBSCRIBE_RATE", default="5/10m")
+# How long a confirmation link works, and a manage or unsubscribe link (seconds).
+SUBSCRIBE_CONFIRM_MAX_AGE = env.int("SUBSCRIBE_CONFIRM_MAX_AGE", default=2 * 24 * 3600)
+SUBSCRIBER_LINK_MAX_AGE = env.int("SUBSCRIBER_LINK_MAX_AGE", default=400 * 24 * 3600)
+# A send needs an incident manager's approval above this many recipients, or when it would
+# reach at least NOTIFY_WIDE_SHARE of all active subscribers while concerning less than that
+# share of the components (and more than NOTIFY_WIDE_MIN_AUDIENCE people).
+NOTIFY_APPROVAL_THRESHOLD = env.int("NOTIFY_APPROVAL_THRESHOLD", default=1000)
+NOTIFY_WIDE_SHARE = env.float("NOTIFY_WIDE_SHARE", default=0.5)
+NOTIFY_WIDE_MIN_AUDIENCE = env.int("NOTIFY_WIDE_MIN_AUDIENCE", default=20)
+# Messages per SMTP connection, attempts per delivery, and when an in-flight delivery counts
+# as abandoned by a dead worker (seconds).
+NOTIFY_BATCH_SIZE = env.int("NOTIFY_BATCH_SIZE", default=100)
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=5)
+NOTIFY_STUCK_AFTER = env.int("NOTIFY_STUCK_AFTER", default=600)
+NOTIFY_SENDERS = env.int("NOTIFY_SENDERS", default=2)
+for _name in ("NOTIFY_APPROVAL_THRESHOLD", "NOTIFY_BATCH_SIZE", "NOTIFY_MAX_ATTEMPTS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
+if not 0 < NOTIFY_WIDE_SHARE <= 1:
+    raise ImproperlyConfigured("NOTIFY_WIDE_SHARE must be a fraction between 0 and 1.")
 
 LOGGING = {
     "version": 1,

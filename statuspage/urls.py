@@ -6,6 +6,7 @@ from django.views.static import serve
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("markdownx/", include("incidents.staff")),
+    path("", include("incidents.notifications.urls")),
     path("", include("incidents.urls")),
 ]
 

@@ -7,15 +7,16 @@ def test_loaddemo_is_idempotent(db):
     call_command("loaddemo")
     call_command("loaddemo")
     call_command("loaddemo", "--if-empty")
-    assert Incident.objects.count() == 1
-    assert IncidentUpdate.objects.count() == 5
+    assert Incident.objects.incidents().count() == 1
+    assert IncidentUpdate.objects.filter(incident__kind="incident").count() == 5
+    assert Incident.objects.maintenances().count() == 1
     names = set(Component.objects.values_list("name", flat=True))
     assert {"Pod 13", "Pod 14", "Pod 17", "Pod 18", "Support", "Billing"} <= names
 
 
 def test_demo_incident_page_has_the_seed_stamps(client, db):
     call_command("loaddemo")
-    incident = Incident.objects.get()
+    incident = Incident.objects.incidents().get()
     assert incident.status == "resolved"
     text = client.get(incident.get_absolute_url()).text
     stamps = [

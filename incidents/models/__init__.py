@@ -1,21 +1,38 @@
 from .components import Component, ComponentGroup, ComponentStatus
 from .incidents import (
+    ACTIVE_STATUSES,
+    FINISHED_STATUSES,
     Impact,
     Incident,
     IncidentComponent,
+    IncidentKind,
     IncidentStatus,
     IncidentUpdate,
+    Maintenance,
+    MaintenanceStatus,
     UpdateComponentChange,
 )
+from .postmortems import Postmortem, PostmortemStatus, RemediationItem, RemediationState
+from .templates import IncidentTemplate
 
 __all__ = [
+    "ACTIVE_STATUSES",
+    "FINISHED_STATUSES",
     "Component",
     "ComponentGroup",
     "ComponentStatus",
     "Impact",
     "Incident",
     "IncidentComponent",
+    "IncidentKind",
     "IncidentStatus",
+    "IncidentTemplate",
     "IncidentUpdate",
+    "Maintenance",
+    "MaintenanceStatus",
+    "Postmortem",
+    "PostmortemStatus",
+    "RemediationItem",
+    "RemediationState",
     "UpdateComponentChange",
 ]

@@ -19,6 +19,39 @@ class IncidentStatus(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
 
 
+class MaintenanceStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    IN_PROGRESS = "in_progress", _("In progress")
+    VERIFYING = "verifying", _("Verifying")
+    COMPLETED = "completed", _("Completed")
+
+
+class IncidentKind(models.TextChoices):
+    """Statuspage tells scheduled maintenance as incidents with a window and their own statuses."""
+
+    INCIDENT = "incident", _("Incident")
+    MAINTENANCE = "maintenance", _("Scheduled maintenance")
+
+
+# Every status an incident or a maintenance (and their updates) can be in.
+ALL_STATUS_CHOICES = IncidentStatus.choices + MaintenanceStatus.choices
+# Statuses in which an incident or maintenance holds its components in the status it set.
+ACTIVE_STATUSES = (
+    IncidentStatus.INVESTIGATING,
+    IncidentStatus.IDENTIFIED,
+    IncidentStatus.MONITORING,
+    MaintenanceStatus.IN_PROGRESS,
+    MaintenanceStatus.VERIFYING,
+)
+FINISHED_STATUSES = (IncidentStatus.RESOLVED, MaintenanceStatus.COMPLETED)
+
+
+def _status_matches_kind() -> Q:
+    return Q(kind=IncidentKind.INCIDENT, status__in=IncidentStatus.values) | Q(
+        kind=IncidentKind.MAINTENANCE, status__in=MaintenanceStatus.values
+    )
+
+
 class Impact(models.TextChoices):
     NONE = "none", _("None")
     MINOR = "minor", _("Minor")
@@ -31,11 +64,31 @@ class Impact(models.TextChoices):
 
 
 class IncidentQuerySet(models.QuerySet):
+    def incidents(self):
+        return self.filter(kind=IncidentKind.INCIDENT)
+
+    def maintenances(self):
+        return self.filter(kind=IncidentKind.MAINTENANCE)
+
     def open(self):
-        return self.exclude(status=IncidentStatus.RESOLVED)
+        """Unresolved incidents (maintenance excluded, as Statuspage's "unresolved")."""
+        return self.incidents().exclude(status=IncidentStatus.RESOLVED)
 
     def closed(self):
-        return self.filter(status=IncidentStatus.RESOLVED)
+        return self.incidents().filter(status=IncidentStatus.RESOLVED)
+
+    def upcoming(self):
+        """Maintenance announced and not started yet."""
+        return self.maintenances().filter(status=MaintenanceStatus.SCHEDULED)
+
+    def active_maintenance(self):
+        return self.maintenances().filter(
+            status__in=[MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING]
+        )
+
+    def past(self):
+        """Resolved incidents and completed maintenance: what `/history/` lists."""
+        return self.filter(status__in=FINISHED_STATUSES)
 
 
 class Incident(Timestamped):
@@ -46,11 +99,14 @@ class Incident(Timestamped):
     """
 
     public_id = PublicIdField()
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=IncidentKind.choices, default=IncidentKind.INCIDENT
+    )
     name = models.CharField(_("name"), max_length=255)
     status = models.CharField(
         _("status"),
         max_length=32,
-        choices=IncidentStatus.choices,
+        choices=ALL_STATUS_CHOICES,
         default=IncidentStatus.INVESTIGATING,
     )
     impact = models.CharField(
@@ -67,6 +123,25 @@ class Incident(Timestamped):
     backfilled = models.BooleanField(
         _("backfilled"), default=False, help_text=_("Recorded after the fact.")
     )
+    # Scheduled maintenance only (named as Statuspage names them).
+    scheduled_for = models.DateTimeField(_("scheduled start"), null=True, blank=True)
+    scheduled_until = models.DateTimeField(_("scheduled end"), null=True, blank=True)
+    scheduled_auto_in_progress = models.BooleanField(
+        _("start automatically"),
+        default=True,
+        help_text=_("Move to “In progress” at the scheduled start."),
+    )
+    scheduled_auto_completed = models.BooleanField(
+        _("complete automatically"),
+        default=True,
+        help_text=_("Move to “Completed” at the scheduled end."),
+    )
+    scheduled_remind_prior = models.BooleanField(
+        _("remind before the start"),
+        default=True,
+        help_text=_("Send a reminder shortly before the start (see STATUS_MAINTENANCE_REMINDER)."),
+    )
+    scheduled_reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
     components = models.ManyToManyField(
         Component,
         through="IncidentComponent",
@@ -81,17 +156,43 @@ class Incident(Timestamped):
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
         constraints = [
-            choices_constraint("status", IncidentStatus, "incident_status_valid"),
+            choices_constraint("kind", IncidentKind, "incident_kind_valid"),
+            models.CheckConstraint(
+                condition=_status_matches_kind(),
+                name="incident_status_valid",
+                violation_error_message=_("The status does not fit an incident of this kind."),
+            ),
             choices_constraint("impact", Impact, "incident_impact_valid"),
             models.CheckConstraint(
                 condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("started_at")),
                 name="incident_resolved_after_start",
                 violation_error_message=_("The impact cannot end before it started."),
             ),
+            models.CheckConstraint(
+                condition=Q(
+                    kind=IncidentKind.INCIDENT,
+                    scheduled_for__isnull=True,
+                    scheduled_until__isnull=True,
+                )
+                | Q(
+                    kind=IncidentKind.MAINTENANCE,
+                    scheduled_for__isnull=False,
+                    scheduled_until__gt=F("scheduled_for"),
+                ),
+                name="incident_maintenance_window",
+                violation_error_message=_(
+                    "A maintenance needs a window that ends after it starts; "
+                    "an incident has no window."
+                ),
+            ),
         ]
         indexes = [
             # The status page's "open incidents" and "recent incidents" lists.
             models.Index(fields=["status", "-started_at"], name="incident_status_started"),
+            # The scheduler's due maintenance and the page's upcoming list.
+            models.Index(
+                fields=["kind", "status", "scheduled_for"], name="incident_kind_status_sched"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -107,10 +208,47 @@ class Incident(Timestamped):
             )
         if not self.is_open and self.resolved_at is None:
             raise ValidationError({"resolved_at": _("A resolved incident needs an end time.")})
+        if self.is_maintenance and (
+            self.scheduled_for is None
+            or self.scheduled_until is None
+            or self.scheduled_until <= self.scheduled_for
+        ):
+            raise ValidationError(
+                {"scheduled_until": _("The maintenance must end after it starts.")}
+            )
 
     @property
     def is_open(self) -> bool:
-        return self.status != IncidentStatus.RESOLVED
+        return self.status not in FINISHED_STATUSES
+
+    @property
+    def is_maintenance(self) -> bool:
+        return self.kind == IncidentKind.MAINTENANCE
+
+    @property
+    def holds_components(self) -> bool:
+        """Whether the components are in the status this incident or maintenance set."""
+        return self.status in ACTIVE_STATUSES
+
+
+class MaintenanceManager(models.Manager.from_queryset(IncidentQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=IncidentKind.MAINTENANCE)
+
+
+class Maintenance(Incident):
+    """Scheduled maintenance: an `Incident` of kind "maintenance", with its own admin.
+
+    The window is `scheduled_for`..`scheduled_until`; `started_at`/`resolved_at` record when it
+    really started and completed.
+    """
+
+    objects = MaintenanceManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("scheduled maintenance")
+        verbose_name_plural = _("scheduled maintenance")
 
 
 class IncidentComponent(models.Model):
@@ -146,7 +284,7 @@ class IncidentUpdate(Timestamped):
     incident = models.ForeignKey(
         Incident, on_delete=models.CASCADE, related_name="updates", verbose_name=_("incident")
     )
-    status = models.CharField(_("status"), max_length=32, choices=IncidentStatus.choices)
+    status = models.CharField(_("status"), max_length=32, choices=ALL_STATUS_CHOICES)
     body = MarkdownxField(_("message"), help_text=_("Markdown."))
     display_at = models.DateTimeField(_("shown at"))
     deliver_notifications = models.BooleanField(_("notify subscribers"), default=True)
@@ -164,7 +302,10 @@ class IncidentUpdate(Timestamped):
         verbose_name = _("incident update")
         verbose_name_plural = _("incident updates")
         constraints = [
-            choices_constraint("status", IncidentStatus, "update_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=[value for value, _label in ALL_STATUS_CHOICES]),
+                name="update_status_valid",
+            ),
         ]
         indexes = [
             # An incident's timeline, oldest first.

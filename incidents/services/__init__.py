@@ -20,6 +20,27 @@ from .incidents import (
     update_edit,
     update_post,
 )
+from .maintenance import (
+    maintenance_complete,
+    maintenance_edit,
+    maintenance_run_due,
+    maintenance_schedule,
+    maintenance_send_reminders,
+    maintenance_set_components,
+    maintenance_start,
+    maintenance_update_post,
+    maintenance_verify,
+)
+from .postmortems import (
+    postmortem_publish,
+    postmortem_revert,
+    postmortem_save_draft,
+    remediation_item_add,
+    remediation_item_delete,
+    remediation_item_update,
+    remediation_items_reorder,
+)
+from .templates import incident_template_delete, incident_template_save
 
 __all__ = [
     "component_delete",
@@ -31,6 +52,24 @@ __all__ = [
     "incident_delete",
     "incident_edit",
     "incident_resolve",
+    "incident_template_delete",
+    "incident_template_save",
+    "maintenance_complete",
+    "maintenance_edit",
+    "maintenance_run_due",
+    "maintenance_schedule",
+    "maintenance_send_reminders",
+    "maintenance_set_components",
+    "maintenance_start",
+    "maintenance_update_post",
+    "maintenance_verify",
+    "postmortem_publish",
+    "postmortem_revert",
+    "postmortem_save_draft",
+    "remediation_item_add",
+    "remediation_item_delete",
+    "remediation_item_update",
+    "remediation_items_reorder",
     "update_edit",
     "update_post",
 ]

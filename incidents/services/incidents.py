@@ -9,15 +9,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import (
+    ACTIVE_STATUSES,
     Component,
     ComponentStatus,
     Impact,
     Incident,
     IncidentComponent,
+    IncidentKind,
     IncidentStatus,
     IncidentUpdate,
     UpdateComponentChange,
 )
+from ..notifications.services.notifications import notify_update_posted
 from .components import validate_component_status
 from .events import published
 
@@ -40,15 +43,18 @@ def _validate_update_input(status: str, body: str, components: ComponentChanges)
 
 
 def _status_held_elsewhere(component: Component, incident: Incident) -> str:
-    """The worst status that open incidents other than `incident` hold `component` in."""
+    """The worst status that other open incidents and running maintenance hold `component` in."""
     held = IncidentComponent.objects.filter(
-        component=component, incident__status__in=_open_statuses()
+        component=component, incident__status__in=ACTIVE_STATUSES
     ).exclude(incident=incident)
     return ComponentStatus.worst(held.values_list("status", flat=True))
 
 
-def _open_statuses() -> list[str]:
-    return [s for s in IncidentStatus.values if s != IncidentStatus.RESOLVED]
+def _refuse_maintenance(incident: Incident) -> None:
+    if incident.kind != IncidentKind.INCIDENT:
+        raise ValidationError(
+            _("This is a scheduled maintenance; use the maintenance actions to update it.")
+        )
 
 
 def _apply_update(
@@ -99,6 +105,8 @@ def _apply_update(
             )
             current.status = new_status
             current.save(update_fields=["status", "updated_at"])
+    # Recorded in this transaction; staff review the audience before anything is sent.
+    notify_update_posted(update, actor=actor)
     published()
     return update
 
@@ -175,6 +183,7 @@ def update_post(
     components = components or {}
     _validate_update_input(status, body, components)
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    _refuse_maintenance(incident)
     if reopen:
         if incident.is_open:
             raise ValidationError(_("This incident is not resolved, so it cannot be reopened."))
@@ -255,7 +264,7 @@ def incident_delete(incident: Incident, *, actor=None) -> None:
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     affected = list(incident.affected.select_related("component"))
     for row in affected:
-        if incident.is_open:
+        if incident.holds_components:
             component_status = _status_held_elsewhere(row.component, incident)
             Component.objects.filter(pk=row.component_id).update(status=component_status)
     incident.delete()

@@ -12,6 +12,13 @@ register.filter("stamp", timefmt.stamp)
 register.filter("dated_stamp", timefmt.dated_stamp)
 register.filter("day", timefmt.day)
 register.filter("full_day", timefmt.full_day)
+register.filter("month", timefmt.month)
+
+
+@register.simple_tag
+def scheduled_window(start, end):
+    """The lines `START: ...` and `END: ...` of a maintenance window."""
+    return timefmt.scheduled_window(start, end)
 
 
 @register.simple_tag
@@ -21,6 +28,11 @@ def window(start, end):
 
 @register.simple_tag
 def duration(start, end):
+    return timefmt.duration(start, end)
+
+
+@register.filter
+def duration_to(start, end):
     return timefmt.duration(start, end)
 
 
@@ -37,6 +49,13 @@ _ICONS = {
     "critical": "✕",
     "under_maintenance": "⚙",
     "maintenance": "⚙",
+    "scheduled": "◷",
+    "in_progress": "◐",
+    "verifying": "◑",
+    "completed": "✓",
+    # Remediation items.
+    "planned": "○",
+    "done": "✓",
 }
 
 
@@ -49,3 +68,9 @@ def status_icon(value: str) -> str:
 def latest_update(incident):
     """The newest update of an incident whose updates were prefetched oldest first."""
     return selectors.latest_update(incident)
+
+
+@register.filter
+def uptime_of(table, component):
+    """The `Uptime` of `component` in a table keyed by component pk."""
+    return table.get(component.pk)

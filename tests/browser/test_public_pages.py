@@ -22,7 +22,7 @@ SEED_STAMPS = [
 @pytest.fixture
 def demo(live_server):
     call_command("loaddemo")
-    return Incident.objects.get()
+    return Incident.objects.incidents().get()
 
 
 def test_status_page_shows_overall_status_and_grouped_components(page, live_server, demo):

@@ -1,0 +1,1 @@
+"""Subscribers and the emails they receive: sign-up, audience, delivery, audit log."""

@@ -1,0 +1,180 @@
+"""The staff side of notifications: review an audience, confirm, approve, stop, report.
+
+Every change goes through a service; this module only reads and routes.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditLog, Delivery, Notification, NotificationState, Subscriber
+from .services import notifications as service
+from .services import subscribers as subscriber_service
+from .services.audience import summarize
+
+REVIEWABLE = (NotificationState.AWAITING_CONFIRMATION, NotificationState.AWAITING_APPROVAL)
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["title", "kind", "state", "created_at", "recipients", "report"]
+    list_filter = ["state", "kind"]
+    search_fields = ["title"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("Sent / failed / pending"))
+    def report(self, obj):
+        if obj.recipients is None:
+            return "—"
+        report = service.delivery_report(obj)
+        return f"{report.sent} / {report.failed} / {report.pending}"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        notification = get_object_or_404(
+            Notification.objects.select_related("incident", "update"), pk=object_id
+        )
+        if request.method == "POST":
+            return self._act(request, notification)
+        return self._review(request, notification)
+
+    def _act(self, request, notification):
+        action = request.POST.get("action")
+        try:
+            expected = int(request.POST.get("expected_count", "-1"))
+        except ValueError:
+            expected = -1
+        user = request.user
+        try:
+            if action == "confirm":
+                if not user.has_perm("notifications.send_notification"):
+                    raise PermissionDenied
+                notification, _summary = service.notification_confirm(
+                    notification, actor=user, expected_count=expected
+                )
+                if notification.state == NotificationState.AWAITING_APPROVAL:
+                    self.message_user(
+                        request,
+                        _("Confirmed. This audience needs an incident manager's approval."),
+                        messages.WARNING,
+                    )
+                else:
+                    self.message_user(request, _("Sending to %(n)d recipients.") % {"n": expected})
+            elif action == "approve":
+                service.notification_approve(notification, actor=user, expected_count=expected)
+                self.message_user(
+                    request, _("Approved; sending to %(n)d recipients.") % {"n": expected}
+                )
+            elif action == "stop":
+                if not user.has_perm("notifications.stop_notification"):
+                    raise PermissionDenied
+                service.notification_stop(notification, actor=user)
+                self.message_user(request, _("Stopped. Nothing more will be sent."))
+            else:
+                raise ValidationError(_("Unknown action."))
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        return redirect(reverse("admin:notifications_notification_change", args=[notification.pk]))
+
+    def _review(self, request, notification):
+        user = request.user
+        state = notification.state
+        summary = summarize(notification) if state in REVIEWABLE else None
+        report = service.delivery_report(notification)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": str(notification),
+            "notification": notification,
+            "summary": summary,
+            "report": report,
+            "components": [str(c) for c in notification.components.select_related("group")],
+            "can_confirm": state == NotificationState.AWAITING_CONFIRMATION
+            and user.has_perm("notifications.send_notification"),
+            "can_approve": state == NotificationState.AWAITING_APPROVAL
+            and user.has_perm("notifications.approve_notification"),
+            "can_stop": state in (*REVIEWABLE, NotificationState.QUEUED, NotificationState.SENDING)
+            and user.has_perm("notifications.stop_notification"),
+            "deliveries_url": reverse("admin:notifications_delivery_changelist")
+            + f"?notification__id__exact={notification.pk}",
+        }
+        return TemplateResponse(request, "admin/notifications/notification/review.html", context)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["subscriber", "notification", "state", "attempts", "sent_at", "error"]
+    list_filter = ["state", "notification"]
+    list_select_related = ["subscriber", "notification"]
+    search_fields = ["subscriber__email"]
+    show_full_result_count = False
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    list_display = ["email", "state", "language", "follows", "created_at", "confirmed_at"]
+    list_filter = ["state", "language", "incidents_only"]
+    search_fields = ["email"]
+    fields = [
+        "email", "state", "language", "components", "incidents", "incidents_only",
+        "created_at", "confirmed_at", "unsubscribed_at", "public_id",
+    ]  # fmt: skip
+    readonly_fields = fields
+    actions = ["mark_bounced", "unsubscribe"]
+    show_full_result_count = False
+
+    @admin.display(description=_("Follows"))
+    def follows(self, obj):
+        return format_html("{}", _("followed incidents only") if obj.incidents_only else "—")
+
+    def has_add_permission(self, request):
+        return False  # sign-ups go through the double opt-in
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        raise PermissionDenied  # every field is read-only; changes are the actions below
+
+    @admin.action(description=_("Mark as bounced"), permissions=["change"])
+    def mark_bounced(self, request, queryset):
+        for subscriber in queryset:
+            subscriber_service.subscriber_mark_bounced(subscriber, actor=request.user)
+
+    @admin.action(description=_("Unsubscribe"), permissions=["change"])
+    def unsubscribe(self, request, queryset):
+        for subscriber in queryset:
+            subscriber_service.subscriber_unsubscribe(subscriber, actor=request.user)
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Visible to whoever holds view_auditlog: the incident managers."""
+
+    list_display = ["created_at", "actor_repr", "action", "target_repr"]
+    list_filter = ["action"]
+    search_fields = ["actor_repr", "action", "target_repr"]
+    date_hierarchy = "created_at"
+    fields = [
+        "created_at", "actor", "actor_repr", "action", "target_type", "target_id",
+        "target_repr", "before", "after",
+    ]  # fmt: skip
+    readonly_fields = fields

@@ -1,0 +1,190 @@
+"""Email rendering: three templates per kind (subject, text, HTML) in the recipient's language.
+
+A notification is rendered once per language; the recipient's own links (manage, unsubscribe)
+are put in afterwards, so a batch of a thousand costs a few renders, not a thousand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from incidents import timefmt
+from incidents.markdown import render_markdown
+
+from . import tokens
+from .models import Notification, NotificationKind, Subscriber
+
+# Stand-ins for the recipient's own links in a rendering shared by one language.
+MANAGE_URL = "https://manage.invalid/"
+UNSUBSCRIBE_URL = "https://unsubscribe.invalid/"
+
+
+def site_url(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def mail_domain() -> str:
+    """The domain of our Message-IDs: the sender's."""
+    address = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">")
+    return address.rpartition("@")[2] or "localhost"
+
+
+def language_for(code: str) -> str:
+    """The subscriber's language when the site has it, else the default (English)."""
+    available = {c for c, _name in settings.LANGUAGES}
+    return code if code in available else settings.LANGUAGE_CODE
+
+
+def one_line(text: str) -> str:
+    """Collapses whitespace, CR and LF included: a header value is one line."""
+    return " ".join(str(text).split())
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def _template(kind: str) -> str:
+    return f"notifications/email/{kind}"
+
+
+def notification_context(notification: Notification) -> dict:
+    """What every notification template receives (in the active language)."""
+    incident = notification.incident
+    update = notification.update
+    context = {
+        "notification": notification,
+        "kind": notification.kind,
+        "incident": incident,
+        "update": update,
+        "source": notification.source,
+        "statuspage_name": settings.STATUSPAGE_NAME,
+        "site_url": site_url("/"),
+        "components": [str(c) for c in notification.components.select_related("group")],
+    }
+    if incident is not None:
+        context["incident_url"] = site_url(incident.get_absolute_url())
+        if incident.resolved_at:
+            context["window"] = timefmt.window(incident.started_at, incident.resolved_at)
+        if getattr(incident, "scheduled_for", None) and getattr(incident, "scheduled_until", None):
+            context["scheduled_window"] = timefmt.window(
+                incident.scheduled_for, incident.scheduled_until
+            )
+    if update is not None:
+        context["stamp"] = timefmt.dated_stamp(update.display_at)
+        context["status_label"] = update.get_status_display()
+        context["body_text"] = update.body
+        context["body_html"] = render_markdown(update.body)
+    return context
+
+
+def render_notification(notification: Notification, language: str) -> Rendered:
+    """The notification in `language`, with stand-ins for the recipient's links."""
+    with translation.override(language_for(language)):
+        context = {
+            **notification_context(notification),
+            "manage_url": MANAGE_URL,
+            "unsubscribe_url": UNSUBSCRIBE_URL,
+        }
+        base = _template(notification.kind)
+        return Rendered(
+            subject=one_line(render_to_string(f"{base}.subject.txt", context)),
+            text=render_to_string(f"{base}.txt", context),
+            html=render_to_string(f"{base}.html", context),
+        )
+
+
+def subscriber_links(subscriber: Subscriber) -> tuple[str, str]:
+    """The subscriber's signed manage and one-click unsubscribe URLs."""
+    manage = site_url(
+        reverse("notifications:manage", args=[tokens.make_token(subscriber, tokens.MANAGE)])
+    )
+    unsubscribe = site_url(
+        reverse(
+            "notifications:unsubscribe", args=[tokens.make_token(subscriber, tokens.UNSUBSCRIBE)]
+        )
+    )
+    return manage, unsubscribe
+
+
+def thread_headers(notification: Notification) -> dict[str, str]:
+    """Message-ID, In-Reply-To and References, so that one incident is one thread.
+
+    The thread's root id is derived from the incident; the first message of a thread (a new
+    incident, a scheduled maintenance) carries it as its Message-ID, every later one refers
+    to it. A Message-ID is the same for every recipient of a notification, as a mailing
+    list's copies are, so a retried delivery is recognised as the same message.
+    """
+    domain = mail_domain()
+    root = f"<{notification.thread_key}@{domain}>"
+    if notification.kind in (
+        NotificationKind.INCIDENT_CREATED,
+        NotificationKind.MAINTENANCE_SCHEDULED,
+    ):
+        return {"Message-ID": root}
+    return {
+        "Message-ID": f"<{notification.thread_key}.{notification.pk}@{domain}>",
+        "In-Reply-To": root,
+        "References": root,
+    }
+
+
+def notification_message(
+    notification: Notification, rendered: Rendered, subscriber: Subscriber
+) -> EmailMultiAlternatives:
+    """The email for one recipient: text and HTML, unsubscribe headers (RFC 8058), thread."""
+    manage, unsubscribe = subscriber_links(subscriber)
+    text = rendered.text.replace(MANAGE_URL, manage).replace(UNSUBSCRIBE_URL, unsubscribe)
+    html = rendered.html.replace(MANAGE_URL, manage).replace(UNSUBSCRIBE_URL, unsubscribe)
+    headers = {
+        **thread_headers(notification),
+        "List-Unsubscribe": f"<{unsubscribe}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
+    message = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[subscriber.email],
+        headers=headers,
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def confirmation_message(subscriber: Subscriber) -> EmailMultiAlternatives:
+    """The double opt-in mail: one signed link, nothing else sent before it is followed."""
+    with translation.override(language_for(subscriber.language)):
+        confirm_url = site_url(
+            reverse("notifications:confirm", args=[tokens.make_token(subscriber, tokens.CONFIRM)])
+        )
+        context = {
+            "statuspage_name": settings.STATUSPAGE_NAME,
+            "confirm_url": confirm_url,
+            "max_age_hours": settings.SUBSCRIBE_CONFIRM_MAX_AGE // 3600,
+            "site_url": site_url("/"),
+        }
+        base = "notifications/email/confirm"
+        message = EmailMultiAlternatives(
+            subject=one_line(render_to_string(f"{base}.subject.txt", context)),
+            body=render_to_string(f"{base}.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[subscriber.email],
+            headers={
+                "Message-ID": make_msgid(domain=mail_domain()),
+                "Auto-Submitted": "auto-generated",
+            },
+        )
+        message.attach_alternative(render_to_string(f"{base}.html", context), "text/html")
+    return message

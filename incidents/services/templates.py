@@ -1,0 +1,27 @@
+"""Incident templates: prepared wording for new incidents and updates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from ..models import Component, IncidentTemplate
+
+
+@transaction.atomic
+def incident_template_save(
+    template: IncidentTemplate, *, components: Iterable[Component] | None = None, actor=None
+) -> IncidentTemplate:
+    """Creates or updates a template after validating it (the status must be an incident's)."""
+    template.full_clean()
+    template.save()
+    if components is not None:
+        template.components.set(components)
+    return template
+
+
+@transaction.atomic
+def incident_template_delete(template: IncidentTemplate, *, actor=None) -> None:
+    """Deletes a template; incidents written from it keep their text."""
+    template.delete()

@@ -1,0 +1,298 @@
+#!/usr/bin/env python
+"""Benchmarks, run by `make bench`. One function per section; each prints its own figures.
+
+Sections (run all, or name some: `python scripts/bench.py fanout smtp worker`):
+
+- fanout: audience computation and delivery-row creation for 100,000 active subscribers.
+- smtp: sending throughput to a local SMTP sink (aiosmtpd), against plain smtplib sending
+  the very same messages over one connection, in the same run; the ratio.
+- worker: the peak memory of a worker process that freezes and sends to 10,000 and to
+  100,000 subscribers (each in a fresh process).
+
+Each section works on its own SQLite database under var/bench/, never on the project's.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import smtplib
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "var" / "bench"
+sys.path.insert(0, str(ROOT))
+
+FANOUT_SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "100000"))
+SMTP_MESSAGES = int(os.environ.get("BENCH_SMTP_MESSAGES", "2000"))
+WORKER_SIZES = (10_000, 100_000)
+WORKER_SENDS = int(os.environ.get("BENCH_WORKER_SENDS", "2000"))
+
+
+# -- setup -------------------------------------------------------------------------------
+
+
+def django_on(database: Path, *, fresh: bool) -> None:
+    """Sets Django up on its own SQLite file (migrated when fresh)."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    if fresh and database.exists():
+        database.unlink()
+    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ.setdefault("DEBUG", "true")
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "statuspage.settings"
+    import django
+
+    django.setup()
+    if fresh:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+
+
+def seed(total: int) -> None:
+    """`total` active subscribers over 10 pods: 30% follow all, the rest one or two pods."""
+    from incidents.models import Component, ComponentGroup
+    from incidents.notifications.models import Subscriber, SubscriberState
+
+    group = ComponentGroup.objects.create(name="Pods")
+    pods = Component.objects.bulk_create(
+        [Component(group=group, name=f"Pod {n}", position=n) for n in range(10)]
+    )
+    through = Subscriber.components.through
+    chunk = 5000
+    for start in range(0, total, chunk):
+        batch = Subscriber.objects.bulk_create(
+            [
+                Subscriber(email=f"reader{n}@example.com", state=SubscriberState.ACTIVE)
+                for n in range(start, min(total, start + chunk))
+            ]
+        )
+        links = []
+        for subscriber in batch:
+            n = subscriber.pk
+            if n % 10 < 3:
+                continue  # follows everything
+            links.append(through(subscriber_id=n, component_id=pods[n % 10].pk))
+            if n % 2:
+                links.append(through(subscriber_id=n, component_id=pods[(n + 1) % 10].pk))
+        through.objects.bulk_create(links)
+
+
+def queued_notification():
+    """A confirmed notification about an incident touching every pod: everyone hears of it."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from incidents import services
+    from incidents.models import Component
+    from incidents.notifications.models import Notification, NotificationState, Subscriber
+
+    incident = services.incident_create(
+        name="Bench incident",
+        body="Measuring the fan-out.",
+        components=dict.fromkeys(Component.objects.all(), "partial_outage"),
+    )
+    notification = Notification.objects.get(incident=incident)
+    # Approved by a manager for the whole audience, as the guard asks of a send this wide.
+    manager = get_user_model().objects.create_user("bench-manager")
+    Notification.objects.filter(pk=notification.pk).update(
+        state=NotificationState.QUEUED,
+        confirmed_at=timezone.now(),
+        confirmed_count=Subscriber.objects.count(),
+        approved_by=manager,
+        approved_at=timezone.now(),
+    )
+    return notification
+
+
+def only_first(notification, count: int) -> None:
+    """Cancels all deliveries but the first `count`, to send a sample of a frozen audience."""
+    from incidents.notifications.models import Delivery, DeliveryState
+
+    keep = Delivery.objects.filter(notification=notification).order_by("pk")[count : count + 1]
+    cutoff = keep.values_list("pk", flat=True).first()
+    if cutoff is not None:
+        Delivery.objects.filter(notification=notification, pk__gte=cutoff).update(
+            state=DeliveryState.CANCELLED
+        )
+
+
+class Sink:
+    """An SMTP server that counts messages and, when asked, keeps their bytes."""
+
+    def __init__(self, keep: bool = False):
+        self.count = 0
+        self.keep = keep
+        self.messages: list[tuple[str, list[str], bytes]] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.count += 1
+            if self.keep:
+                self.messages.append(
+                    (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+                )
+        return "250 OK"
+
+
+def start_sink(keep: bool = False):
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sink = Sink(keep)
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    return sink, controller
+
+
+def point_mail_at(port: int) -> None:
+    from django.conf import settings
+
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 30},
+        }
+    }
+
+
+# -- sections ----------------------------------------------------------------------------
+
+
+def bench_fanout() -> None:
+    """Audience computation and delivery-row creation for FANOUT_SUBSCRIBERS subscribers."""
+    django_on(BENCH_DIR / "fanout.sqlite3", fresh=True)
+    from django.db import connection
+
+    from incidents.notifications.services import delivery, summarize
+
+    started = time.perf_counter()
+    seed(FANOUT_SUBSCRIBERS)
+    seeded = time.perf_counter() - started
+    notification = queued_notification()
+    started = time.perf_counter()
+    summary = summarize(notification)
+    preview = time.perf_counter() - started
+    started = time.perf_counter()
+    rows = delivery.freeze_audience(notification.pk)
+    frozen = time.perf_counter() - started
+    print(f"== fan-out ({connection.vendor}, {FANOUT_SUBSCRIBERS:,} active subscribers)")
+    print(f"   seeding the subscribers           {seeded:7.2f} s (setup, not measured)")
+    print(f"   audience preview with breakdown   {preview:7.2f} s ({summary.total:,} recipients)")
+    print(f"   freeze: audience + delivery rows  {frozen:7.2f} s ({rows:,} rows)")
+
+
+def bench_smtp() -> None:
+    """Our sender vs plain smtplib over one connection, same messages, same sink, same run."""
+    django_on(BENCH_DIR / "smtp.sqlite3", fresh=True)
+    from django.conf import settings
+
+    from incidents.notifications.services import delivery
+
+    seed(SMTP_MESSAGES)
+    notification = queued_notification()
+    delivery.freeze_audience(notification.pk)
+    sink, controller = start_sink(keep=True)
+    try:
+        point_mail_at(controller.port)
+        started = time.perf_counter()
+        result = delivery.send_due(notification.pk)
+        ours = time.perf_counter() - started
+        assert result.sent == SMTP_MESSAGES == sink.count, (result, sink.count)
+        messages = list(sink.messages)
+        started = time.perf_counter()
+        with smtplib.SMTP("127.0.0.1", controller.port) as client:
+            for sender, recipients, content in messages:
+                client.sendmail(sender, recipients, content)
+        plain = time.perf_counter() - started
+    finally:
+        controller.stop()
+    ours_rate, plain_rate = SMTP_MESSAGES / ours, SMTP_MESSAGES / plain
+    print(f"== SMTP fan-out to a local aiosmtpd sink ({SMTP_MESSAGES:,} messages)")
+    print(
+        f"   ours (render, claim, send, record; batches of {settings.NOTIFY_BATCH_SIZE} "
+        f"per connection) {ours:6.2f} s  {ours_rate:8.0f} msg/s"
+    )
+    print(f"   plain smtplib, same bytes, one connection   {plain:6.2f} s  {plain_rate:8.0f} msg/s")
+    print(f"   ratio ours / plain smtplib: {ours_rate / plain_rate:.2f}")
+
+
+def bench_worker() -> None:
+    """Peak RSS of a fresh worker process freezing N deliveries and sending a sample."""
+    print(f"== worker memory (freeze every row, then send {WORKER_SENDS:,} of them)")
+    for size in WORKER_SIZES:
+        database = BENCH_DIR / f"worker-{size}.sqlite3"
+        script = str(Path(__file__).resolve())
+        subprocess.run([sys.executable, script, "_seed", str(database), str(size)], check=True)
+        out = subprocess.run(
+            [sys.executable, script, "_work", str(database), str(size)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        print(f"   {size:>7,} subscribers: {out}")
+
+
+def _seed(database: str, size: str) -> None:
+    django_on(Path(database), fresh=True)
+    seed(int(size))
+    queued_notification()
+
+
+def _work(database: str, size: str) -> None:
+    """The worker's part, in a process of its own: freeze, then send."""
+    django_on(Path(database), fresh=False)
+    from incidents.notifications.models import Notification
+    from incidents.notifications.services import delivery
+
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    notification = Notification.objects.get()
+    started = time.perf_counter()
+    rows = delivery.freeze_audience(notification.pk)
+    frozen = time.perf_counter() - started
+    after_freeze = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    only_first(notification, WORKER_SENDS)
+    sink, controller = start_sink()
+    try:
+        point_mail_at(controller.port)
+        delivery.send_due(notification.pk)
+    finally:
+        controller.stop()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        f"{rows:,} rows frozen in {frozen:.2f} s; peak RSS {baseline / 1024:.0f} MiB at start, "
+        f"{after_freeze / 1024:.0f} MiB after the freeze, {peak / 1024:.0f} MiB after sending "
+        f"{sink.count:,}"
+    )
+
+
+SECTIONS = {"fanout": bench_fanout, "smtp": bench_smtp, "worker": bench_worker}
+
+
+def main(argv: list[str]) -> None:
+    if argv and argv[0] in ("_seed", "_work"):
+        {"_seed": _seed, "_work": _work}[argv[0]](*argv[1:])
+        return
+    names = argv or list(SECTIONS)
+    for name in names:
+        if name not in SECTIONS:
+            raise SystemExit(f"Unknown section {name!r}; choose from {', '.join(SECTIONS)}.")
+    if len(names) == 1:
+        SECTIONS[names[0]]()
+        return
+    for name in names:  # Django is set up once per process: one process per section
+        subprocess.run([sys.executable, str(Path(__file__).resolve()), name], check=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,152 @@
+"""Real parts: an SMTP server (aiosmtpd) on a free local port, parsed as a mail client would."""
+
+from __future__ import annotations
+
+import email
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import default as default_policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.db import OperationalError
+
+from incidents.notifications.models import Subscriber, SubscriberState
+from statuspage.celery import app
+
+SITE = "https://status.example.com"
+
+
+def poll(check, timeout=30.0, interval=0.1):
+    """Waits for `check()` to be truthy, up to a deadline; returns its value.
+
+    SQLite's shared in-memory test database answers "table is locked" while the worker
+    thread writes; that only means "not yet".
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+        except OperationalError:
+            value = None
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+@dataclass
+class Received:
+    envelope_to: list[str]
+    message: EmailMessage
+
+    @property
+    def text(self) -> str:
+        return self.message.get_body(("plain",)).get_content()
+
+    @property
+    def html(self) -> str:
+        return self.message.get_body(("html",)).get_content()
+
+
+@dataclass
+class SmtpSink:
+    """Accepts every message, except addresses told to fail with a given reply."""
+
+    received: list[Received] = field(default_factory=list)
+    refuse: dict[str, str] = field(default_factory=dict)
+    connections: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    port: int = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        with self.lock:
+            self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.original_content, policy=default_policy)
+        with self.lock:
+            self.received.append(Received(list(envelope.rcpt_tos), message))
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list[Received]:
+        return [r for r in self.received if address in r.envelope_to]
+
+    @property
+    def addresses(self) -> list[str]:
+        return [a for r in self.received for a in r.envelope_to]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server; MAILERS points at it, links in mails use an https SITE_URL."""
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    sink.port = controller.port
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": controller.port, "timeout": 10},
+        }
+    }
+    settings.SITE_URL = SITE
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def eager():
+    """Tasks run in the calling thread (on commit, with captured callbacks)."""
+    # The app reads Django settings with the CELERY_ namespace, whose keys win.
+    previous = app.conf.CELERY_TASK_ALWAYS_EAGER
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    try:
+        yield
+    finally:
+        app.conf.CELERY_TASK_ALWAYS_EAGER = previous
+
+
+@pytest.fixture
+def make_subscriber(db):
+    counter = iter(range(1_000_000))
+
+    def make(
+        email=None,
+        *,
+        components=(),
+        incidents=(),
+        incidents_only=False,
+        state=SubscriberState.ACTIVE,
+        language="en",
+    ):
+        subscriber = Subscriber.objects.create(
+            email=email or f"reader{next(counter)}@example.com",
+            state=state,
+            language=language,
+            incidents_only=incidents_only,
+        )
+        subscriber.components.set(components)
+        subscriber.incidents.set(incidents)
+        return subscriber
+
+    return make

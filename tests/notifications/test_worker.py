@@ -1,0 +1,49 @@
+"""The whole pipeline in a real Celery worker, on the configured broker (Redis in CI)."""
+
+from __future__ import annotations
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core.cache import cache
+
+from incidents.notifications.models import Delivery, Notification, NotificationState
+from incidents.notifications.services import notification_confirm, summarize
+from incidents.notifications.tasks import send_notification, start_notification
+from incidents.tasks import HEARTBEAT_KEY, heartbeat
+from statuspage.celery import app
+
+from .conftest import poll
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+@pytest.fixture
+def worker():
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        yield
+
+
+def drain():
+    """Waits until the worker got through everything queued so far (one queue, in order)."""
+    cache.delete(HEARTBEAT_KEY)
+    heartbeat.delay()
+    poll(lambda: cache.get(HEARTBEAT_KEY))
+
+
+def test_a_confirmed_notification_is_sent_by_the_worker_exactly_once(
+    worker, smtp, make_incident, make_subscriber, support_user
+):
+    for n in range(5):
+        make_subscriber(f"reader{n}@example.com")
+    notification = Notification.objects.get(incident=make_incident())
+    notification_confirm(
+        notification, actor=support_user, expected_count=summarize(notification).total
+    )
+    poll(lambda: Notification.objects.get(pk=notification.pk).state == NotificationState.DONE)
+    assert sorted(smtp.addresses) == [f"reader{n}@example.com" for n in range(5)]
+    # The same tasks delivered again (a redelivery after a lost ack) send nothing more.
+    start_notification.delay(notification.pk)
+    send_notification.delay(notification.pk)
+    drain()
+    assert len(smtp.received) == 5
+    assert Delivery.objects.filter(state="sent").count() == 5
