@@ -4,6 +4,8 @@ documented statuses and shapes; invalid input gets a documented refusal, never a
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -33,7 +35,18 @@ RUN = settings(
 
 
 @pytest.fixture
-def key(db, manager_user, settings):
+def keep_test_connection():
+    """Calling the WSGI app directly would close the test's database connection after each
+    request (as Django does between requests); the test client avoids that the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def key(db, manager_user, settings, keep_test_connection):
     settings.API_RATE = "100000/m"
     group = ComponentGroup.objects.create(name="Pods")
     Component.objects.create(name="Pod 13", group=group)
