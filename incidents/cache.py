@@ -13,6 +13,7 @@ Only anonymous-safe responses are stored: the pages carry no per-visitor data.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import time
@@ -66,15 +67,18 @@ def bump_version() -> None:
         logger.warning("cache unavailable, public pages not invalidated: %s", error)
 
 
+# Headers that belong to one answer, not to the page.
+_PER_RESPONSE = {"set-cookie", "x-cache", "last-modified", "date", "etag"}
+
+
 def _freeze(response: HttpResponse) -> dict:
     return {
         "status": response.status_code,
         "content": response.content,
         "headers": {
-            name: value
-            for name, value in response.items()
-            if name.lower() in {"content-type", "content-language", "access-control-allow-origin"}
+            name: value for name, value in response.items() if name.lower() not in _PER_RESPONSE
         },
+        "etag": f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"',
         "stored_at": time.time(),
     }
 
@@ -83,6 +87,7 @@ def _thaw(frozen: dict, state: str) -> HttpResponse:
     response = HttpResponse(frozen["content"], status=frozen["status"])
     for name, value in frozen["headers"].items():
         response[name] = value
+    response["ETag"] = frozen["etag"]  # computed once, when stored
     response["Last-Modified"] = http_date(frozen["stored_at"])
     response["X-Cache"] = state
     return response
@@ -95,8 +100,13 @@ def _finish(response: HttpResponse) -> HttpResponse:
 
 class PublicPageCacheMiddleware:
     """Serves GET/HEAD of the public pages (the PUBLIC_CACHE_PATHS setting, a regex) from the
-    cache, per language and full path. Sits last, so that language is already decided and
-    conditional GET (ETag, 304) applies to cached answers too."""
+    cache, per language and full path.
+
+    It sits after the locale middleware (the language is decided) and conditional GET (ETag,
+    304 apply to cached answers too), and before the middleware a public page does not need
+    (CSRF, authentication, messages), so that a hit costs little; the headers those add on the
+    way out are stored with the page.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response

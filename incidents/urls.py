@@ -6,6 +6,7 @@ app_name = "incidents"
 
 urlpatterns = [
     path("", views.status, name="status"),
+    path("healthz", views.healthz, name="healthz"),
     path("incidents/<slug:public_id>/", views.incident, name="incident"),
     path("history.atom", feeds.IncidentHistoryAtom(), name="history-atom"),
     path("history.rss", feeds.IncidentHistoryRss(), name="history-rss"),

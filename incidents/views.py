@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from . import selectors
@@ -27,3 +27,10 @@ def incident(request, public_id: str):
             "more_info_links": settings.STATUS_MORE_INFO_LINKS,
         },
     )
+
+
+def healthz(request):
+    """Liveness for load balancers: answers without touching the database or the cache."""
+    response = HttpResponse("ok", content_type="text/plain")
+    response["Cache-Control"] = "no-store"
+    return response
