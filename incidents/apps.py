@@ -19,3 +19,9 @@ class IncidentsConfig(AppConfig):
     def ready(self):
         # After every migrate and flush (tests), so the roles always exist and are complete.
         post_migrate.connect(_sync_roles, sender=self)
+
+        from .cache import bump_version
+        from .services.events import on_published
+
+        # A new version of every public page after each committed change.
+        on_published(bump_version, also_before_commit=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Max, Prefetch
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -319,3 +319,28 @@ def affected_components(incident: Incident) -> list[AffectedComponent]:
 def latest_update(incident: Incident) -> IncidentUpdate | None:
     updates = list(incident.updates.all())
     return updates[-1] if updates else None
+
+
+# Reads for the APIs.
+
+
+def page_updated_at():
+    """When anything public last changed: the newest component, group, incident or update."""
+    candidates = [
+        model.objects.aggregate(at=Max("updated_at"))["at"]
+        for model in (Component, ComponentGroup, Incident, IncidentUpdate)
+    ]
+    return max((c for c in candidates if c), default=None)
+
+
+def api_components() -> list[Component]:
+    return list(Component.objects.select_related("group").order_by("position", "name"))
+
+
+def api_incidents(queryset=None, limit: int | None = None) -> list[Incident]:
+    """Incidents with updates, changes and affected components, newest first."""
+    queryset = (queryset if queryset is not None else Incident.objects.all()).order_by(
+        "-started_at", "-created_at"
+    )
+    queryset = queryset.prefetch_related(_timeline_prefetch(), _affected_prefetch())
+    return list(queryset[:limit] if limit else queryset)

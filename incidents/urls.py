@@ -1,11 +1,24 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "incidents"
 
 urlpatterns = [
     path("", views.status, name="status"),
+    path("healthz", views.healthz, name="healthz"),
     path("incidents/<slug:public_id>/", views.incident, name="incident"),
     path("history/", views.history, name="history"),
+    path("history.atom", feeds.IncidentHistoryAtom(), name="history-atom"),
+    path("history.rss", feeds.IncidentHistoryRss(), name="history-rss"),
+    path(
+        "components/<slug:public_id>/history.atom",
+        feeds.IncidentHistoryAtom(),
+        name="component-history-atom",
+    ),
+    path(
+        "components/<slug:public_id>/history.rss",
+        feeds.IncidentHistoryRss(),
+        name="component-history-rss",
+    ),
 ]

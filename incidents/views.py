@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from . import selectors
@@ -59,3 +59,10 @@ def history(request):
         "incidents/history.html",
         {"history": found, "component": component, "group": group, "filter_query": query},
     )
+
+
+def healthz(request):
+    """Liveness for load balancers: answers without touching the database or the cache."""
+    response = HttpResponse("ok", content_type="text/plain")
+    response["Cache-Control"] = "no-store"
+    return response

@@ -45,16 +45,21 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "markdownx",
+    "corsheaders",
     "incidents",
     "incidents.notifications",
+    "incidents.api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
+    "incidents.cache.PublicPageCacheMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -221,3 +226,16 @@ LOGGING = {
 FORMAT_MODULE_PATH = ["incidents.formats"]
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# The public API (Statuspage v2) is readable from any origin; the rest of the site is not.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_URLS_REGEX = r"^/api/v2/.*$"
+# Management API requests per key, Statuspage-style.
+API_RATE = env.str("API_RATE", default="60/m")
+# Public pages served from the cache (incidents/cache.py): the status page, incident pages,
+# history, feeds, the calendar and the public API, in every language prefix.
+PUBLIC_CACHE_PATHS = (
+    r"^/(?:(?:it|de|es|fr|ja|pt-br)/)?"
+    r"(?:$|incidents/|history|components/[^/]+/history|maintenance\.ics|pods/)"
+    r"|^/api/v2/"
+)

@@ -3,8 +3,11 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from incidents.api.router import api
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
     path("markdownx/", include("incidents.staff")),
     path("", include("incidents.notifications.urls")),
     path("", include("incidents.urls")),

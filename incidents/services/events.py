@@ -10,15 +10,23 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-_listeners: list[Callable[[], None]] = []
+_listeners: list[tuple[Callable[[], None], bool]] = []
 
 
-def on_published(listener: Callable[[], None]) -> Callable[[], None]:
-    """Registers `listener` to run after every commit that changed public content."""
-    _listeners.append(listener)
+def on_published(
+    listener: Callable[[], None], *, also_before_commit: bool = False
+) -> Callable[[], None]:
+    """Registers `listener` to run after every commit that changed public content.
+
+    With `also_before_commit` it runs at the change as well: a cache invalidated both then and
+    after the commit can never keep a copy rendered from the old data in between.
+    """
+    _listeners.append((listener, also_before_commit))
     return listener
 
 
 def published() -> None:
-    for listener in _listeners:
+    for listener, before in _listeners:
+        if before:
+            listener()
         transaction.on_commit(listener)

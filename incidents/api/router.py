@@ -1,0 +1,63 @@
+"""The NinjaAPI mounted at /api/: public v2, management v1, and /api/openapi.json."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as RequestValidationError
+
+from . import manage, public
+
+api = NinjaAPI(
+    title="Status page API",
+    version="1.0.0",
+    description=(
+        "Public status API (Statuspage v2 compatible, no authentication) and management API "
+        "(Statuspage v1 compatible subset; header `Authorization: OAuth <api key>`)."
+    ),
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url=None,
+)
+api.add_router("/v2/", public.router)
+api.add_router("/v1/pages/", manage.router)
+
+
+def _error(request, message: str, status: int):
+    return api.create_response(request, {"error": message}, status=status)
+
+
+@api.exception_handler(RequestValidationError)
+def invalid_request(request, exc):
+    problems = []
+    for error in exc.errors:
+        where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        problems.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
+    return _error(request, "; ".join(problems) or "Invalid request.", 422)
+
+
+@api.exception_handler(ValidationError)
+def refused(request, exc):
+    return _error(request, " ".join(exc.messages), 422)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return _error(request, "Could not authenticate", 401)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc):
+    return _error(request, str(exc) or "This key's user may not do that.", 403)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return _error(request, "The requested resource could not be found.", 404)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    return _error(request, str(exc), exc.status_code)

@@ -1,0 +1,33 @@
+import pytest
+from django.conf import settings
+
+from incidents.api.services import api_key_create
+
+
+@pytest.fixture
+def manager_key(manager_user):
+    return api_key_create(manager_user)[1]
+
+
+@pytest.fixture
+def support_key(support_user):
+    return api_key_create(support_user)[1]
+
+
+@pytest.fixture
+def v1():
+    return f"/api/v1/pages/{settings.STATUSPAGE_PAGE_ID}"
+
+
+@pytest.fixture
+def call(client):
+    """A JSON request with an API key, as Statuspage clients send it."""
+
+    def request(method, path, key, body=None, **headers):
+        if key:
+            headers["HTTP_AUTHORIZATION"] = f"OAuth {key}"
+        return getattr(client, method.lower())(
+            path, data=body, content_type="application/json", **headers
+        )
+
+    return request

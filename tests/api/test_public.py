@@ -1,0 +1,89 @@
+"""The public API as widgets read it: Statuspage v2 shapes, CORS, conditional GET."""
+
+import re
+
+import pytest
+
+from incidents import services
+from tests.conftest import utc
+
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+@pytest.fixture
+def open_incident(make_incident, pods):
+    return make_incident(
+        name="Pod 13 errors", impact="major", body="Investigating errors on Pod 13.",
+        display_at=utc(2024, 3, 20, 20, 59), started_at=utc(2024, 3, 20, 19),
+    )  # fmt: skip
+
+
+def test_summary_has_statuspage_shape(client, open_incident, pods, settings):
+    data = client.get("/api/v2/summary.json").json()
+    assert set(data) == {"page", "components", "incidents", "scheduled_maintenances", "status"}
+    assert set(data["page"]) == {"id", "name", "url", "time_zone", "updated_at"}
+    assert data["page"]["id"] == settings.STATUSPAGE_PAGE_ID
+    assert data["status"] == {"indicator": "major", "description": "Partial System Outage"}
+    [incident] = data["incidents"]
+    assert incident["id"] == open_incident.public_id
+    assert incident["impact"] == "major"
+    assert incident["started_at"] == "2024-03-20T19:00:00.000Z"
+    assert incident["shortlink"].endswith(f"/incidents/{open_incident.public_id}/")
+    [update] = incident["incident_updates"]
+    assert update["display_at"] == "2024-03-20T20:59:00.000Z"
+    assert update["affected_components"] == [
+        {"code": pods["Pod 13"].public_id, "name": "Pod 13", "old_status": "operational",
+         "new_status": "partial_outage"}
+    ]  # fmt: skip
+    assert ISO.match(update["created_at"])
+
+
+def test_components_list_groups_with_their_members(client, pods):
+    components = client.get("/api/v2/components.json").json()["components"]
+    group = next(c for c in components if c["group"])
+    members = [c for c in components if c["group_id"] == group["id"]]
+    assert group["name"] == "Pods"
+    assert sorted(group["components"]) == sorted(m["id"] for m in members)
+    assert all("components" not in m for m in members)
+    assert set(members[0]) == {
+        "id", "name", "status", "created_at", "updated_at", "position", "description",
+        "showcase", "start_date", "group_id", "page_id", "group", "only_show_if_degraded",
+    }  # fmt: skip
+
+
+def test_unresolved_and_recent_incidents(client, open_incident, make_incident):
+    done = make_incident(name="Done")
+    services.incident_resolve(done, body="Fixed.")
+    unresolved = client.get("/api/v2/incidents/unresolved.json").json()["incidents"]
+    assert [i["name"] for i in unresolved] == ["Pod 13 errors"]
+    recent = client.get("/api/v2/incidents.json").json()["incidents"]
+    assert {i["name"] for i in recent} == {"Pod 13 errors", "Done"}
+    resolved = next(i for i in recent if i["name"] == "Done")
+    assert resolved["status"] == "resolved" and ISO.match(resolved["resolved_at"])
+    # Newest update first, as Statuspage orders them.
+    assert [u["status"] for u in resolved["incident_updates"]] == ["resolved", "investigating"]
+
+
+def test_status_json(client, pods):
+    data = client.get("/api/v2/status.json").json()
+    assert data["status"] == {"indicator": "none", "description": "All Systems Operational"}
+
+
+def test_cross_origin_reads_are_allowed(client, pods):
+    response = client.get("/api/v2/summary.json", HTTP_ORIGIN="https://widget.example")
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_conditional_get_answers_304_until_something_changes(client, pods):
+    first = client.get("/api/v2/summary.json")
+    etag = first["ETag"]
+    assert client.get("/api/v2/summary.json", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    services.component_set_status(pods["Pod 14"], "major_outage")
+    again = client.get("/api/v2/summary.json", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 200
+    assert again.json()["status"]["indicator"] == "critical"
+
+
+def test_unknown_path_is_a_json_404(client, db):
+    response = client.get("/api/v2/nothing-here.json")
+    assert response.status_code == 404

@@ -1,0 +1,123 @@
+"""Public pages from the cache: fresh after every change, one render under a herd, the last
+good copy while the database is down, uncached (never a 500) while the cache is down."""
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import OperationalError, connections
+from django.test import Client
+
+from incidents import selectors, services
+
+
+def test_second_request_is_a_hit_without_queries(client, pods, django_assert_num_queries):
+    assert client.get("/")["X-Cache"] == "MISS"
+    with django_assert_num_queries(0):
+        response = client.get("/")
+    assert response["X-Cache"] == "HIT"
+    assert "All Systems Operational" in response.text
+    assert "public" in response["Cache-Control"] and "max-age=5" in response["Cache-Control"]
+
+
+def test_a_new_update_shows_on_the_very_next_request(client, make_incident, pods):
+    incident = make_incident(name="Pod 13 errors")
+    assert "Investigating" in client.get(incident.get_absolute_url()).text
+    assert client.get(incident.get_absolute_url())["X-Cache"] == "HIT"
+    services.update_post(incident, status="identified", body="Found a bad node.")
+    fresh = client.get(incident.get_absolute_url())
+    assert fresh["X-Cache"] == "MISS"
+    assert "Found a bad node." in fresh.text
+    api = client.get("/api/v2/incidents/unresolved.json").json()
+    assert api["incidents"][0]["status"] == "identified"
+
+
+def test_conditional_get_on_cached_pages(client, pods):
+    etag = client.get("/")["ETag"]
+    assert client.get("/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_cached_html_is_the_same_for_every_visitor(client, support_client, pods):
+    anonymous = Client().get("/").content
+    staff = support_client.get("/").content
+    assert anonymous == staff
+    assert b"csrfmiddlewaretoken" not in anonymous
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_herd_on_a_cold_page_causes_one_render(pods, monkeypatch, live_server):
+    renders = []
+    real = selectors.status_page
+
+    def slow_render():
+        renders.append(threading.get_ident())
+        time.sleep(0.3)  # a slow render keeps the herd waiting on it
+        return real()
+
+    monkeypatch.setattr(selectors, "status_page", slow_render)
+
+    def fetch(_):
+        try:
+            response = Client().get("/")
+            return response.status_code, response["X-Cache"]
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(fetch, range(32)))
+    assert all(status == 200 for status, _ in results)
+    assert len(renders) == 1, f"{len(renders)} renders for one page version"
+    assert sorted({state for _, state in results}) == ["HIT", "MISS"]
+
+
+def test_previous_version_served_while_a_new_one_renders(client, pods, monkeypatch):
+    client.get("/")
+    services.component_set_status(pods["Pod 14"], "major_outage")
+    from django.core.cache import cache
+
+    from incidents.cache import content_version
+
+    # Another request holds the lock for the new version.
+    cache.add(f"lock:public:{content_version()}:en:/", 1, 10)
+    response = client.get("/")
+    assert response["X-Cache"] == "STALE"
+    assert "All Systems Operational" in response.text
+
+
+def test_database_down_serves_the_last_good_copy_then_recovers(client, pods, monkeypatch):
+    assert "Pod 14" in client.get("/").text
+    services.component_set_status(pods["Pod 14"], "major_outage")  # a new version to render
+
+    def database_down():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(selectors, "status_page", database_down)
+    response = Client(raise_request_exception=False).get("/")
+    assert response.status_code == 200
+    assert response["X-Status-Stale"] == "1"
+    assert "All Systems Operational" in response.text
+    monkeypatch.undo()
+    recovered = client.get("/")
+    assert "X-Status-Stale" not in recovered
+    assert "Major Service Outage" in recovered.text
+
+
+def test_cache_down_renders_uncached_and_logs(client, pods, settings, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response["X-Cache"] == "BYPASS"
+    assert "All Systems Operational" in response.text
+    assert "cache unavailable" in caplog.text
+    services.component_set_status(pods["Pod 14"], "major_outage")  # no 500 on invalidation
+    assert "Major Service Outage" in client.get("/").text
+
+
+def test_admin_and_posts_are_never_cached(support_client, make_incident):
+    assert "X-Cache" not in support_client.get("/admin/")
