@@ -337,10 +337,12 @@ def api_components() -> list[Component]:
     return list(Component.objects.select_related("group").order_by("position", "name"))
 
 
-def api_incidents(queryset=None, limit: int | None = None) -> list[Incident]:
-    """Incidents with updates, changes and affected components, newest first."""
-    queryset = (queryset if queryset is not None else Incident.objects.all()).order_by(
-        "-started_at", "-created_at"
+def api_incidents(
+    queryset=None, limit: int | None = None, order: tuple[str, ...] = ("-started_at", "-created_at")
+) -> list[Incident]:
+    """Incidents with updates, changes, affected components and postmortem, newest first."""
+    queryset = (queryset if queryset is not None else Incident.objects.all()).order_by(*order)
+    queryset = queryset.select_related("postmortem").prefetch_related(
+        _timeline_prefetch(), _affected_prefetch(), "postmortem__remediation_items"
     )
-    queryset = queryset.prefetch_related(_timeline_prefetch(), _affected_prefetch())
     return list(queryset[:limit] if limit else queryset)

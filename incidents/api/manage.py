@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from ninja import Router, Status
 
@@ -21,8 +22,17 @@ from ..models import (
     Impact,
     Incident,
     IncidentStatus,
+    IncidentTemplate,
     IncidentUpdate,
+    MaintenanceStatus,
+    Postmortem,
 )
+from ..notifications.models import Notification, NotificationState, Subscriber, SubscriberState
+from ..notifications.services import notification_confirm, summarize
+from ..notifications.services import subscribers as subscriber_services
+from ..services import maintenance as maintenance_services
+from ..services import postmortems as postmortem_services
+from ..services import templates as template_services
 from . import schemas, serializers
 from .auth import OAuthKey
 
@@ -315,6 +325,46 @@ def unresolved_incidents(request, page_id: str):
     return [serializers.managed_incident(i) for i in items]
 
 
+def _managed_list(queryset, order=("-started_at", "-created_at")):
+    return [serializers.managed_incident(i) for i in selectors.api_incidents(queryset, order=order)]
+
+
+@router.get(
+    "{page_id}/incidents/upcoming",
+    response={200: list[schemas.ManagedIncident], **schemas.ERRORS},
+    exclude_unset=True,
+)
+def upcoming_maintenance(request, page_id: str):
+    """Maintenance announced and not started yet, soonest first."""
+    _page(page_id)
+    _require(request, "view_incident")
+    return _managed_list(Incident.objects.upcoming(), order=("scheduled_for",))
+
+
+@router.get(
+    "{page_id}/incidents/active_maintenance",
+    response={200: list[schemas.ManagedIncident], **schemas.ERRORS},
+    exclude_unset=True,
+)
+def active_maintenance(request, page_id: str):
+    _page(page_id)
+    _require(request, "view_incident")
+    return _managed_list(Incident.objects.active_maintenance(), order=("scheduled_for",))
+
+
+@router.get(
+    "{page_id}/incidents/scheduled",
+    response={200: list[schemas.ManagedIncident], **schemas.ERRORS},
+    exclude_unset=True,
+)
+def scheduled_maintenance(request, page_id: str):
+    """Every maintenance that is not completed: scheduled, in progress or verifying."""
+    _page(page_id)
+    _require(request, "view_incident")
+    queryset = Incident.objects.maintenances().exclude(status=MaintenanceStatus.COMPLETED)
+    return _managed_list(queryset, order=("scheduled_for",))
+
+
 @router.post(
     "{page_id}/incidents",
     response={201: schemas.ManagedIncident, **schemas.ERRORS},
@@ -326,6 +376,12 @@ def create_incident(request, page_id: str, body: schemas.IncidentRequest):
     fields = body.incident
     if not fields.name:
         raise ValidationError({"name": "name is required."})
+    started = timezone.now()
+    if fields.scheduled_for or fields.status in MaintenanceStatus.values:
+        _require(request, "add_maintenance")
+        maintenance = _schedule_maintenance(request, fields)
+        _confirm_notifications(request.user, maintenance, started)
+        return Status(201, serializers.managed_incident(_incident(maintenance.public_id)))
     statuses = _component_statuses(fields)
     status = fields.status or IncidentStatus.INVESTIGATING
     kwargs = {}
@@ -348,7 +404,49 @@ def create_incident(request, page_id: str, body: schemas.IncidentRequest):
         actor=request.user,
         **kwargs,
     )
+    _confirm_notifications(request.user, incident, started)
     return Status(201, serializers.managed_incident(_incident(incident.public_id)))
+
+
+def _schedule_maintenance(request, fields: schemas.IncidentFields) -> Incident:
+    if fields.status not in (None, MaintenanceStatus.SCHEDULED):
+        raise ValidationError({"status": "A new maintenance starts as scheduled."})
+    statuses = _component_statuses(fields)
+    return maintenance_services.maintenance_schedule(
+        name=fields.name,
+        body=fields.body or _default_body(MaintenanceStatus.SCHEDULED),
+        scheduled_for=_when(fields.scheduled_for, "scheduled_for"),
+        scheduled_until=_when(fields.scheduled_until, "scheduled_until"),
+        components=list(statuses),
+        auto_in_progress=_first_set(
+            fields.scheduled_auto_in_progress, fields.auto_transition_to_maintenance_state, True
+        ),
+        auto_completed=_first_set(
+            fields.scheduled_auto_completed, fields.auto_transition_to_operational_state, True
+        ),
+        remind_prior=_first_set(fields.scheduled_remind_prior, None, True),
+        deliver_notifications=_first_set(fields.deliver_notifications, None, True),
+        actor=request.user,
+    )
+
+
+def _first_set(*values):
+    return next(v for v in values if v is not None)
+
+
+def _confirm_notifications(user, incident: Incident, since) -> None:
+    """A notification asked for through the API is confirmed by the key's user, as staff
+    confirm it in the admin: the audience guard still holds wide or large sends for an
+    incident manager's approval. A key whose user may not send leaves them for staff."""
+    if not user.has_perm("notifications.send_notification"):
+        return
+    waiting = Notification.objects.filter(
+        incident=incident,
+        state=NotificationState.AWAITING_CONFIRMATION,
+        created_at__gte=since,
+    )
+    for notification in waiting:
+        notification_confirm(notification, actor=user, expected_count=summarize(notification).total)
 
 
 def _default_body(status: str) -> str:
@@ -381,6 +479,11 @@ def update_incident(request, page_id: str, incident_id: str, body: schemas.Incid
     _page(page_id)
     incident = get_object_or_404(Incident, public_id=incident_id)
     fields = body.incident
+    started = timezone.now()
+    if incident.is_maintenance:
+        _update_maintenance(request, incident, fields)
+        _confirm_notifications(request.user, incident, started)
+        return serializers.managed_incident(_incident(incident_id))
     edits = {}
     if fields.name is not None and fields.name != incident.name:
         edits["name"] = fields.name
@@ -408,7 +511,53 @@ def update_incident(request, page_id: str, incident_id: str, body: schemas.Incid
                 reopen=not incident.is_open and status != IncidentStatus.RESOLVED,
                 actor=request.user,
             )
+    _confirm_notifications(request.user, incident, started)
     return serializers.managed_incident(_incident(incident_id))
+
+
+def _update_maintenance(request, maintenance: Incident, fields: schemas.IncidentFields) -> None:
+    """Window, name and automation edits (managers), components before the start, and a
+    status or body as a timeline entry."""
+    edits = {}
+    for field, value in (
+        ("name", fields.name),
+        ("scheduled_for", _when(fields.scheduled_for, "scheduled_for")),
+        ("scheduled_until", _when(fields.scheduled_until, "scheduled_until")),
+        ("scheduled_remind_prior", fields.scheduled_remind_prior),
+        ("scheduled_auto_in_progress", _first_set(fields.scheduled_auto_in_progress,
+                                                  fields.auto_transition_to_maintenance_state,
+                                                  None) if fields.scheduled_auto_in_progress
+         is not None or fields.auto_transition_to_maintenance_state is not None else None),
+        ("scheduled_auto_completed", _first_set(fields.scheduled_auto_completed,
+                                                fields.auto_transition_to_operational_state,
+                                                None) if fields.scheduled_auto_completed
+         is not None or fields.auto_transition_to_operational_state is not None else None),
+    ):  # fmt: skip
+        if value is not None and value != getattr(maintenance, field):
+            edits[field] = value
+    touches_components = fields.components is not None or fields.component_ids is not None
+    posts_update = fields.status is not None or fields.body is not None
+    if edits or touches_components:
+        _require(request, "change_maintenance")
+    if posts_update:
+        _require(request, "add_incidentupdate")
+    with transaction.atomic():
+        if edits:
+            maintenance = maintenance_services.maintenance_edit(
+                maintenance, actor=request.user, **edits
+            )
+        if touches_components:
+            maintenance_services.maintenance_set_components(
+                maintenance, list(_component_statuses(fields)), actor=request.user
+            )
+        if posts_update:
+            maintenance_services.maintenance_update_post(
+                maintenance,
+                status=fields.status or maintenance.status,
+                body=fields.body or "",
+                deliver_notifications=_first_set(fields.deliver_notifications, None, True),
+                actor=request.user,
+            )
 
 
 @router.delete(
@@ -451,3 +600,253 @@ def update_incident_update(
     incident = _incident(incident_id)
     fresh = next(u for u in incident.updates.all() if u.pk == update.pk)
     return serializers.incident_update(fresh, incident)
+
+
+# Postmortems
+
+
+def _postmortem(incident_id: str) -> tuple[Incident, Postmortem]:
+    incident = get_object_or_404(Incident.objects.incidents(), public_id=incident_id)
+    found = (
+        Postmortem.objects.filter(incident=incident).prefetch_related("remediation_items").first()
+    )
+    if found is None:
+        raise Http404
+    return incident, found
+
+
+@router.get(
+    "{page_id}/incidents/{incident_id}/postmortem",
+    response={200: schemas.Postmortem, **schemas.ERRORS},
+    exclude_unset=True,
+)
+def get_postmortem(request, page_id: str, incident_id: str):
+    _page(page_id)
+    _require(request, "view_postmortem")
+    return serializers.postmortem(_postmortem(incident_id)[1])
+
+
+@router.put(
+    "{page_id}/incidents/{incident_id}/postmortem",
+    response={200: schemas.Postmortem, **schemas.ERRORS},
+    exclude_unset=True,
+)
+def save_postmortem_draft(request, page_id: str, incident_id: str, body: schemas.PostmortemRequest):
+    """Creates or changes the draft. `body_draft` is the free text; `root_cause` and
+    `resolution` (additions) fill the sections."""
+    _page(page_id)
+    _require(request, "change_postmortem")
+    incident = get_object_or_404(Incident.objects.incidents(), public_id=incident_id)
+    fields = body.postmortem
+    postmortem_services.postmortem_save_draft(
+        incident,
+        root_cause=fields.root_cause,
+        resolution=fields.resolution,
+        body=fields.body_draft,
+        actor=request.user,
+    )
+    return serializers.postmortem(_postmortem(incident_id)[1])
+
+
+@router.put(
+    "{page_id}/incidents/{incident_id}/postmortem/publish",
+    response={200: schemas.Postmortem, **schemas.ERRORS},
+    exclude_unset=True,
+)
+def publish_postmortem(
+    request, page_id: str, incident_id: str, body: schemas.PublishRequest | None = None
+):
+    """Publishes the draft (incident managers); subscribers who follow it are told, through
+    the same review as every notification."""
+    _page(page_id)
+    _require(request, "publish_postmortem")
+    started = timezone.now()
+    incident, found = _postmortem(incident_id)
+    postmortem_services.postmortem_publish(found, actor=request.user)
+    _confirm_notifications(request.user, incident, started)
+    return serializers.postmortem(_postmortem(incident_id)[1])
+
+
+@router.put(
+    "{page_id}/incidents/{incident_id}/postmortem/revert",
+    response={200: schemas.Postmortem, **schemas.ERRORS},
+    exclude_unset=True,
+)
+def revert_postmortem(request, page_id: str, incident_id: str):
+    _page(page_id)
+    _require(request, "publish_postmortem")
+    postmortem_services.postmortem_revert(_postmortem(incident_id)[1], actor=request.user)
+    return serializers.postmortem(_postmortem(incident_id)[1])
+
+
+# Incident templates
+
+
+@router.get(
+    "{page_id}/incident_templates",
+    response={200: list[schemas.Template], **schemas.ERRORS},
+    exclude_unset=True,
+)
+def list_templates(request, page_id: str, page: int = 1, per_page: int = 100):
+    _page(page_id)
+    _require(request, "view_incidenttemplate")
+    per_page = min(max(per_page, 1), 100)
+    start = max(page - 1, 0) * per_page
+    items = IncidentTemplate.objects.prefetch_related("components__group").order_by("name")
+    return [serializers.template(t) for t in items[start : start + per_page]]
+
+
+@router.post(
+    "{page_id}/incident_templates",
+    response={201: schemas.Template, **schemas.ERRORS},
+    exclude_unset=True,
+)
+def create_template(request, page_id: str, body: schemas.TemplateRequest):
+    _page(page_id)
+    _require(request, "add_incidenttemplate")
+    fields = body.template
+    ids = fields.component_ids or []
+    components = list(Component.objects.filter(public_id__in=ids))
+    if len(components) != len(set(ids)):
+        raise ValidationError({"component_ids": "Some component ids do not exist."})
+    template = IncidentTemplate(
+        name=fields.name,
+        title=fields.title,
+        body=fields.body,
+        status=fields.update_status or IncidentStatus.INVESTIGATING,
+        deliver_notifications=_first_set(fields.should_send_notifications, None, True),
+    )
+    template_services.incident_template_save(template, components=components, actor=request.user)
+    return Status(201, serializers.template(template))
+
+
+# Subscribers
+
+
+def _subscriber(subscriber_id: str) -> Subscriber:
+    if not subscriber_id.isdigit():
+        raise Http404
+    return get_object_or_404(Subscriber.objects.prefetch_related("components"), pk=subscriber_id)
+
+
+@router.get(
+    "{page_id}/subscribers",
+    response={200: list[schemas.Subscriber], **schemas.ERRORS},
+    exclude_unset=True,
+)
+def list_subscribers(
+    request, page_id: str, q: str = "", state: str = "", page: int = 1, per_page: int = 100
+):
+    _page(page_id)
+    _require_subscribers(request, "view_subscriber")
+    queryset = Subscriber.objects.prefetch_related("components").order_by("pk")
+    if q:
+        queryset = queryset.filter(email__icontains=q)
+    if state:
+        queryset = queryset.filter(state=state)
+    per_page = min(max(per_page, 1), 100)
+    start = max(page - 1, 0) * per_page
+    return [serializers.subscriber(s) for s in queryset[start : start + per_page]]
+
+
+@router.post(
+    "{page_id}/subscribers",
+    response={201: schemas.Subscriber, **schemas.ERRORS},
+    exclude_unset=True,
+)
+def create_subscriber(request, page_id: str, body: schemas.SubscriberRequest):
+    """Email subscribers get the double opt-in mail, as a sign-up on the page does: nothing
+    else reaches them until they confirm. SMS and other channels are not offered."""
+    _page(page_id)
+    _require_subscribers(request, "add_subscriber")
+    fields = body.subscriber
+    if fields.phone_number or fields.phone_country or fields.endpoint:
+        raise ValidationError({"subscriber": "Only email subscribers can be created."})
+    if not fields.email:
+        raise ValidationError({"email": "email is required."})
+    ids = fields.component_ids or []
+    components = list(Component.objects.filter(public_id__in=ids))
+    if len(components) != len(set(ids)):
+        raise ValidationError({"component_ids": "Some component ids do not exist."})
+    subscriber_services.subscriber_request(
+        email=fields.email, language=fields.language or "en", components=components
+    )
+    address = subscriber_services.normalize_email(fields.email)
+    return Status(201, serializers.subscriber(Subscriber.objects.get(email=address)))
+
+
+@router.post(
+    "{page_id}/subscribers/unsubscribe",
+    response={202: None, **schemas.ERRORS},
+    exclude_unset=True,
+)
+def unsubscribe_subscribers(request, page_id: str, body: schemas.SubscriberIds):
+    _page(page_id)
+    _require_subscribers(request, "change_subscriber")
+    with transaction.atomic():
+        for subscriber in _subscribers_named(body.subscribers):
+            subscriber_services.subscriber_unsubscribe(subscriber, actor=request.user)
+    return Status(202, None)
+
+
+@router.get(
+    "{page_id}/subscribers/{subscriber_id}",
+    response={200: schemas.Subscriber, **schemas.ERRORS},
+    exclude_unset=True,
+)
+def get_subscriber(request, page_id: str, subscriber_id: str):
+    _page(page_id)
+    _require_subscribers(request, "view_subscriber")
+    return serializers.subscriber(_subscriber(subscriber_id))
+
+
+@router.delete(
+    "{page_id}/subscribers/{subscriber_id}",
+    response={200: schemas.Subscriber, **schemas.ERRORS},
+    exclude_unset=True,
+)
+def delete_subscriber(request, page_id: str, subscriber_id: str):
+    """Unsubscribes (the address is kept as unsubscribed, so it is never mailed again)."""
+    _page(page_id)
+    _require_subscribers(request, "change_subscriber")
+    subscriber = subscriber_services.subscriber_unsubscribe(
+        _subscriber(subscriber_id), actor=request.user
+    )
+    return serializers.subscriber(_subscriber(str(subscriber.pk)))
+
+
+@router.post(
+    "{page_id}/subscribers/{subscriber_id}/resend_confirmation",
+    response={201: None, **schemas.ERRORS},
+    exclude_unset=True,
+)
+def resend_confirmation(request, page_id: str, subscriber_id: str):
+    """Sends a fresh confirmation link to a subscriber who has not confirmed yet."""
+    _page(page_id)
+    _require_subscribers(request, "change_subscriber")
+    subscriber = _subscriber(subscriber_id)
+    if subscriber.state != SubscriberState.PENDING:
+        raise ValidationError({"subscriber": "Only a pending subscriber can be asked again."})
+    subscriber_services.subscriber_request(
+        email=subscriber.email,
+        language=subscriber.language,
+        components=list(subscriber.components.all()),
+        incidents=list(subscriber.incidents.all()),
+        incidents_only=subscriber.incidents_only,
+    )
+    return Status(201, None)
+
+
+def _subscribers_named(ids: str) -> list[Subscriber]:
+    wanted = [part.strip() for part in ids.split(",") if part.strip()]
+    if not wanted or not all(part.isdigit() for part in wanted):
+        raise ValidationError({"subscribers": "Give subscriber ids, separated by commas."})
+    found = list(Subscriber.objects.filter(pk__in=wanted))
+    if len(found) != len(set(wanted)):
+        raise Http404
+    return found
+
+
+def _require_subscribers(request, perm: str) -> None:
+    if not request.user.has_perm(f"notifications.{perm}"):
+        raise PermissionDenied("This key's user may not do that.")

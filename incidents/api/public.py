@@ -13,6 +13,14 @@ router = Router(tags=["public"])
 RECENT_INCIDENTS = 50
 
 
+def _maintenance_now():
+    """Upcoming and in-progress maintenance, soonest first (as the summary lists them)."""
+    return selectors.api_incidents(
+        Incident.objects.upcoming() | Incident.objects.active_maintenance(),
+        order=("scheduled_for",),
+    )
+
+
 def _page_status():
     components = selectors.api_components()
     unresolved = selectors.api_incidents(Incident.objects.open())
@@ -27,7 +35,7 @@ def summary(request):
         "page": serializers.page(),
         "components": serializers.components(components),
         "incidents": [serializers.incident(i) for i in unresolved],
-        "scheduled_maintenances": [],
+        "scheduled_maintenances": [serializers.incident(m) for m in _maintenance_now()],
         "status": serializers.status(overall),
     }
 
@@ -51,7 +59,7 @@ def components(request):
 )
 def incidents(request):
     """The 50 most recent incidents, unresolved and resolved."""
-    items = selectors.api_incidents(limit=RECENT_INCIDENTS)
+    items = selectors.api_incidents(Incident.objects.incidents(), limit=RECENT_INCIDENTS)
     return {"page": serializers.page(), "incidents": [serializers.incident(i) for i in items]}
 
 
@@ -64,3 +72,42 @@ def incidents(request):
 def unresolved_incidents(request):
     items = selectors.api_incidents(Incident.objects.open())
     return {"page": serializers.page(), "incidents": [serializers.incident(i) for i in items]}
+
+
+def _maintenances(queryset) -> dict:
+    items = selectors.api_incidents(queryset, limit=RECENT_INCIDENTS, order=("-scheduled_for",))
+    return {
+        "page": serializers.page(),
+        "scheduled_maintenances": [serializers.incident(m) for m in items],
+    }
+
+
+@router.get(
+    "scheduled-maintenances.json",
+    response=schemas.PageMaintenances,
+    summary="Scheduled maintenances",
+    exclude_unset=True,
+)
+def scheduled_maintenances(request):
+    """The 50 most recent scheduled maintenances, in any status."""
+    return _maintenances(Incident.objects.maintenances())
+
+
+@router.get(
+    "scheduled-maintenances/upcoming.json",
+    response=schemas.PageMaintenances,
+    summary="Upcoming scheduled maintenances",
+    exclude_unset=True,
+)
+def upcoming_maintenances(request):
+    return _maintenances(Incident.objects.upcoming())
+
+
+@router.get(
+    "scheduled-maintenances/active.json",
+    response=schemas.PageMaintenances,
+    summary="Active scheduled maintenances",
+    exclude_unset=True,
+)
+def active_maintenances(request):
+    return _maintenances(Incident.objects.active_maintenance())

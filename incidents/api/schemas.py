@@ -7,12 +7,15 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from ..models import ComponentStatus, Impact, IncidentStatus
+from ..models import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
+from ..models.postmortems import RemediationState
 
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 ComponentStatusValue = Literal[tuple(ComponentStatus.values)]  # type: ignore[valid-type]
-IncidentStatusValue = Literal[tuple(IncidentStatus.values)]  # type: ignore[valid-type]
+# Incidents and scheduled maintenance share Statuspage's incident object and its status set.
+IncidentStatusValue = Literal[tuple(IncidentStatus.values + MaintenanceStatus.values)]  # type: ignore[valid-type]
 ImpactValue = Literal[tuple(Impact.values)]  # type: ignore[valid-type]
+PublicImpactValue = Literal[(*Impact.values, "maintenance")]  # type: ignore[valid-type]
 
 
 class Error(Schema):
@@ -85,12 +88,14 @@ class Incident(Schema):
     updated_at: Timestamp
     monitoring_at: Timestamp | None
     resolved_at: Timestamp | None
-    impact: ImpactValue
+    impact: PublicImpactValue
     shortlink: str
     started_at: Timestamp
     page_id: str
     incident_updates: list[IncidentUpdate]
     components: list[Component]
+    scheduled_for: Timestamp | None = Field(default=None, description="Maintenance only.")
+    scheduled_until: Timestamp | None = Field(default=None, description="Maintenance only.")
 
 
 class ManagedIncident(Incident):
@@ -128,6 +133,67 @@ class PageComponents(Schema):
 class PageIncidents(Schema):
     page: Page
     incidents: list[Incident]
+
+
+class PageMaintenances(Schema):
+    page: Page
+    scheduled_maintenances: list[Incident]
+
+
+class RemediationItem(Schema):
+    description: str
+    state: Literal[tuple(RemediationState.values)]  # type: ignore[valid-type]
+    owner: str | None
+    due_date: str | None
+
+
+class Postmortem(Schema):
+    preview_key: str | None
+    body: str | None
+    body_updated_at: Timestamp | None
+    body_draft: str | None
+    body_draft_updated_at: Timestamp | None
+    published_at: Timestamp | None
+    notify_subscribers: bool
+    notify_twitter: bool
+    custom_tweet: str | None
+    created_at: Timestamp
+    updated_at: Timestamp
+    root_cause: str = Field(description="Addition: the root cause analysis section.")
+    resolution: str = Field(description="Addition: the resolution section.")
+    remediation_items: list[RemediationItem] = Field(description="Addition: ordered items.")
+
+
+class Template(Schema):
+    id: str
+    components: list[Component]
+    name: str
+    title: str
+    body: str
+    group_id: str | None
+    update_status: IncidentStatusValue
+    should_tweet: bool
+    should_send_notifications: bool
+
+
+class Subscriber(Schema):
+    id: str
+    skip_confirmation_notification: bool
+    mode: Literal["email", "webhook"]
+    email: str | None
+    endpoint: str | None
+    phone_number: str | None
+    phone_country: str | None
+    display_phone_number: str | None
+    obfuscated_channel_name: str | None
+    workspace_name: str | None
+    quarantined_at: Timestamp | None
+    purge_at: Timestamp | None
+    components: list[str]
+    page_access_user_id: str | None
+    created_at: Timestamp
+    state: str = Field(description="Addition: pending, active, unsubscribed or bounced.")
+    language: str = Field(description="Addition: the language of the mails.")
 
 
 class Summary(Schema):
@@ -191,6 +257,17 @@ class IncidentFields(Strict):
     backfilled: bool | None = None
     backfill_date: str | None = None
     metadata: dict | None = None
+    # Scheduled maintenance.
+    scheduled_for: str | None = None
+    scheduled_until: str | None = None
+    scheduled_remind_prior: bool | None = None
+    scheduled_auto_in_progress: bool | None = None
+    scheduled_auto_completed: bool | None = None
+    scheduled_auto_transition: bool | None = None
+    auto_transition_to_maintenance_state: bool | None = None
+    auto_transition_to_operational_state: bool | None = None
+    auto_transition_deliver_notifications_at_start: bool | None = None
+    auto_transition_deliver_notifications_at_end: bool | None = None
     # Accepted for compatibility with Statuspage clients; we do not tweet.
     auto_tweet_on_creation: bool | None = None
     wants_twitter_update: bool | None = None
@@ -209,3 +286,60 @@ class UpdateFields(Strict):
 
 class UpdateRequest(Strict):
     incident_update: UpdateFields
+
+
+class PostmortemFields(Strict):
+    body_draft: str | None = None
+    root_cause: str | None = None
+    resolution: str | None = None
+
+
+class PostmortemRequest(Strict):
+    postmortem: PostmortemFields
+
+
+class PublishFields(Strict):
+    notify_subscribers: bool | None = None
+    notify_twitter: bool | None = None
+    custom_tweet: str | None = None
+
+
+class PublishRequest(Strict):
+    postmortem: PublishFields | None = None
+
+
+class TemplateFields(Strict):
+    name: str = Field(max_length=255)
+    title: str = Field(max_length=255)
+    body: str
+    group_id: str | None = None
+    update_status: IncidentStatusValue | None = None
+    should_tweet: bool | None = None
+    should_send_notifications: bool | None = None
+    component_ids: list[str] | None = None
+
+
+class TemplateRequest(Strict):
+    template: TemplateFields
+
+
+class SubscriberFields(Strict):
+    email: str | None = Field(default=None, max_length=254)
+    endpoint: str | None = Field(default=None, max_length=2000)
+    phone_country: str | None = None
+    phone_number: str | None = None
+    skip_confirmation_notification: bool | None = None
+    page_access_user: str | None = None
+    component_ids: list[str] | None = None
+    language: str | None = None
+
+
+class SubscriberRequest(Strict):
+    subscriber: SubscriberFields
+
+
+class SubscriberIds(Strict):
+    subscribers: str = Field(description="Comma-separated subscriber ids.")
+    type: str | None = None
+    state: str | None = None
+    skip_unsubscription_notification: bool | None = None

@@ -6,9 +6,18 @@ from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from .. import selectors
-from ..models import Component, ComponentGroup, ComponentStatus, Incident, IncidentUpdate
+from ..models import (
+    Component,
+    ComponentGroup,
+    ComponentStatus,
+    Incident,
+    IncidentTemplate,
+    IncidentUpdate,
+    Postmortem,
+)
 from ..selectors import OverallStatus
 
 
@@ -134,9 +143,10 @@ def shortlink(item: Incident) -> str:
 
 
 def incident(item: Incident) -> dict:
-    """The public (v2) incident, newest update first as Statuspage orders them."""
+    """The public (v2) incident, newest update first as Statuspage orders them. A scheduled
+    maintenance adds its window and reports its impact as "maintenance"."""
     updates = sorted(item.updates.all(), key=lambda u: (u.display_at, u.created_at), reverse=True)
-    return {
+    shape = {
         "id": item.public_id,
         "name": item.name,
         "status": item.status,
@@ -144,36 +154,134 @@ def incident(item: Incident) -> dict:
         "updated_at": timestamp(item.updated_at),
         "monitoring_at": timestamp(item.monitoring_at),
         "resolved_at": timestamp(item.resolved_at),
-        "impact": item.impact,
+        "impact": "maintenance" if item.is_maintenance else item.impact,
         "shortlink": shortlink(item),
         "started_at": timestamp(item.started_at),
         "page_id": settings.STATUSPAGE_PAGE_ID,
         "incident_updates": [incident_update(u, item) for u in updates],
         "components": [component(row.component) for row in item.affected.all()],
     }
+    if item.is_maintenance:
+        shape["scheduled_for"] = timestamp(item.scheduled_for)
+        shape["scheduled_until"] = timestamp(item.scheduled_until)
+    return shape
+
+
+def postmortem_markdown(postmortem: Postmortem | None) -> str | None:
+    """Our postmortem's sections as the one markdown body Statuspage clients expect."""
+    if postmortem is None:
+        return None
+    parts = []
+    if postmortem.root_cause:
+        parts.append(f"## {_('Root cause analysis')}\n\n{postmortem.root_cause}")
+    if postmortem.resolution:
+        parts.append(f"## {_('Resolution')}\n\n{postmortem.resolution}")
+    items = list(postmortem.remediation_items.all())
+    if items:
+        lines = "\n".join(f"- [{item.get_state_display()}] {item.description}" for item in items)
+        parts.append(f"## {_('Remediation items')}\n\n{lines}")
+    if postmortem.body:
+        parts.append(postmortem.body)
+    return "\n\n".join(parts) or None
+
+
+def _postmortem_of(item: Incident) -> Postmortem | None:
+    try:
+        return item.postmortem
+    except Postmortem.DoesNotExist:
+        return None
+
+
+def postmortem(item: Postmortem) -> dict:
+    """Statuspage's postmortem object, plus our sections as additions."""
+    text = postmortem_markdown(item)
+    return {
+        "preview_key": None,
+        "body": text if item.is_published else None,
+        "body_updated_at": timestamp(item.updated_at) if item.is_published else None,
+        "body_draft": text,
+        "body_draft_updated_at": timestamp(item.updated_at),
+        "published_at": timestamp(item.published_at),
+        "notify_subscribers": item.is_published,
+        "notify_twitter": False,
+        "custom_tweet": None,
+        "created_at": timestamp(item.created_at),
+        "updated_at": timestamp(item.updated_at),
+        "root_cause": item.root_cause,
+        "resolution": item.resolution,
+        "remediation_items": [
+            {
+                "description": entry.description,
+                "state": entry.state,
+                "owner": entry.owner or None,
+                "due_date": day(entry.due_date),
+            }
+            for entry in item.remediation_items.all()
+        ],
+    }
 
 
 def managed_incident(item: Incident) -> dict:
     """The management (v1) incident: the public fields plus Statuspage's management ones."""
+    found = _postmortem_of(item)
+    public_postmortem = found if found is not None and found.is_published else None
+    maintenance = item.is_maintenance
     return {
         **incident(item),
         "impact_override": item.impact,
         "metadata": {},
-        "postmortem_body": None,
-        "postmortem_body_last_updated_at": None,
+        "postmortem_body": postmortem_markdown(public_postmortem),
+        "postmortem_body_last_updated_at": timestamp(found.updated_at) if found else None,
         "postmortem_ignored": False,
-        "postmortem_notified_subscribers": False,
+        "postmortem_notified_subscribers": public_postmortem is not None,
         "postmortem_notified_twitter": False,
-        "postmortem_published_at": None,
-        "scheduled_for": None,
-        "scheduled_until": None,
-        "scheduled_remind_prior": False,
-        "scheduled_reminded_at": None,
-        "scheduled_auto_in_progress": False,
-        "scheduled_auto_completed": False,
-        "auto_transition_deliver_notifications_at_end": False,
-        "auto_transition_deliver_notifications_at_start": False,
-        "auto_transition_to_maintenance_state": False,
-        "auto_transition_to_operational_state": False,
+        "postmortem_published_at": timestamp(found.published_at) if found else None,
+        "scheduled_for": timestamp(item.scheduled_for),
+        "scheduled_until": timestamp(item.scheduled_until),
+        "scheduled_remind_prior": maintenance and item.scheduled_remind_prior,
+        "scheduled_reminded_at": timestamp(item.scheduled_reminded_at),
+        "scheduled_auto_in_progress": maintenance and item.scheduled_auto_in_progress,
+        "scheduled_auto_completed": maintenance and item.scheduled_auto_completed,
+        "auto_transition_deliver_notifications_at_end": maintenance,
+        "auto_transition_deliver_notifications_at_start": maintenance,
+        "auto_transition_to_maintenance_state": maintenance and item.scheduled_auto_in_progress,
+        "auto_transition_to_operational_state": maintenance and item.scheduled_auto_completed,
         "reminder_intervals": None,
+    }
+
+
+def template(item: IncidentTemplate) -> dict:
+    return {
+        "id": str(item.pk),
+        "components": [component(c) for c in item.components.all()],
+        "name": item.name,
+        "title": item.title,
+        "body": item.body,
+        "group_id": None,
+        "update_status": item.status,
+        "should_tweet": False,
+        "should_send_notifications": item.deliver_notifications,
+    }
+
+
+def subscriber(item) -> dict:
+    """Statuspage's subscriber object for an email subscriber, plus state and language."""
+    return {
+        "id": str(item.pk),
+        "skip_confirmation_notification": False,
+        "mode": "email",
+        "email": item.email,
+        "endpoint": None,
+        "phone_number": None,
+        "phone_country": None,
+        "display_phone_number": None,
+        "obfuscated_channel_name": None,
+        "workspace_name": None,
+        "quarantined_at": None,
+        "purge_at": None,
+        "components": [c.public_id for c in item.components.all()],
+        "page_access_user_id": None,
+        "created_at": timestamp(item.created_at),
+        "state": item.state,
+        "language": item.language,
     }

@@ -16,6 +16,7 @@ ROLES: dict[str, set[str]] = {
     # Also approve wide sends, change subscribers (bounced, unsubscribed), read the audit log.
     INCIDENT_MANAGERS: {
         "view_subscriber",
+        "add_subscriber",
         "change_subscriber",
         "view_notification",
         "view_delivery",
