@@ -45,4 +45,4 @@ class ApiKeyAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request, queryset):
         for api_key in queryset:
-            api_key_revoke(api_key)
+            api_key_revoke(api_key, actor=request.user)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..notifications.services.audit import audit
 from .models import ApiKey
 
 KEY_BYTES = 32
@@ -26,15 +27,17 @@ def api_key_create(user, *, name: str = "") -> tuple[ApiKey, str]:
         raise ValidationError(_("API keys are for active staff users only."))
     key = secrets.token_urlsafe(KEY_BYTES)
     row = ApiKey.objects.create(user=user, name=name[:100], prefix=key[:8], digest=digest(key))
+    audit(user, "apikey.create", row, after={"prefix": row.prefix, "name": row.name})
     return row, key
 
 
 @transaction.atomic
-def api_key_revoke(api_key: ApiKey) -> ApiKey:
+def api_key_revoke(api_key: ApiKey, *, actor=None) -> ApiKey:
     """Revokes a key at once; a revoked key never authenticates again."""
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
+        audit(actor, "apikey.revoke", api_key, after={"prefix": api_key.prefix})
     return api_key
 
 

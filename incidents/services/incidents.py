@@ -22,7 +22,7 @@ from ..models import (
 )
 from ..notifications.services.notifications import notify_update_posted
 from .components import validate_component_status
-from .events import published
+from .events import published, snapshot
 
 ComponentChanges = Mapping[Component, str]
 
@@ -107,7 +107,15 @@ def _apply_update(
             current.save(update_fields=["status", "updated_at"])
     # Recorded in this transaction; staff review the audience before anything is sent.
     notify_update_posted(update, actor=actor)
-    published()
+    changes = {change.component.name: [change.old_status, change.new_status]
+               for change in update.component_changes.select_related("component")}  # fmt: skip
+    published(
+        "incident.update",
+        incident,
+        actor=actor,
+        after={"status": status, "body": update.body, "components": changes,
+               "notify": deliver_notifications},
+    )  # fmt: skip
     return update
 
 
@@ -149,6 +157,7 @@ def incident_create(
         incident.monitoring_at = display_at
     incident.full_clean()
     incident.save()
+    published("incident.create", incident, actor=actor, after=snapshot(incident))
     _apply_update(
         incident,
         status=status,
@@ -228,11 +237,12 @@ def incident_edit(incident: Incident, *, actor=None, **changes) -> Incident:
     if unknown:
         raise ValidationError(_("These fields cannot be edited: %s") % ", ".join(sorted(unknown)))
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    before = snapshot(incident)
     for field, value in changes.items():
         setattr(incident, field, value)
     incident.full_clean()
     incident.save()
-    published()
+    published("incident.edit", incident, actor=actor, before=before, after=snapshot(incident))
     return incident
 
 
@@ -246,6 +256,7 @@ def update_edit(
 ) -> IncidentUpdate:
     """Corrects a published timeline entry's text or time."""
     update = IncidentUpdate.objects.select_for_update().get(pk=update.pk)
+    before = snapshot(update, ["body", "display_at"])
     if body is not None:
         if not body.strip():
             raise ValidationError({"body": _("Write a message for the timeline.")})
@@ -254,7 +265,8 @@ def update_edit(
         update.display_at = display_at
     update.full_clean()
     update.save()
-    published()
+    after = snapshot(update, ["body", "display_at"])
+    published("update.edit", update, actor=actor, before=before, after=after)
     return update
 
 
@@ -267,5 +279,5 @@ def incident_delete(incident: Incident, *, actor=None) -> None:
         if incident.holds_components:
             component_status = _status_held_elsewhere(row.component, incident)
             Component.objects.filter(pk=row.component_id).update(status=component_status)
+    published("incident.delete", incident, actor=actor, before=snapshot(incident))
     incident.delete()
-    published()

@@ -29,7 +29,7 @@ from ..models import (
     MaintenanceStatus,
     UpdateComponentChange,
 )
-from .events import published
+from .events import published, snapshot
 from .incidents import _status_held_elsewhere
 
 S = MaintenanceStatus
@@ -118,7 +118,7 @@ def maintenance_schedule(
     update = _write_update(
         maintenance, S.SCHEDULED, body, display_at or now, deliver_notifications, actor
     )
-    published()
+    published("maintenance.schedule", maintenance, actor=actor, after=snapshot(maintenance))
     signals.send_on_commit(
         signals.maintenance_scheduled, Incident, maintenance=maintenance, update=update
     )
@@ -237,7 +237,13 @@ def maintenance_update_post(
             update,
             {row.component_id: _status_held_elsewhere(row.component, maintenance) for row in rows},
         )
-    published()
+    published(
+        "maintenance.update",
+        maintenance,
+        actor=actor if not automatic else "scheduler",
+        before={"status": previous},
+        after={"status": status, "body": body},
+    )
     if starting:
         signal, extra = signals.maintenance_started, {"automatic": automatic}
     elif completing:
@@ -297,6 +303,7 @@ def maintenance_edit(maintenance: Incident, *, actor=None, **changes) -> Inciden
     )
     if window_changed and maintenance.status != S.SCHEDULED:
         raise ValidationError(_("The window can only change before the maintenance starts."))
+    before = snapshot(maintenance)
     for field, value in changes.items():
         setattr(maintenance, field, value)
     if window_changed:
@@ -305,7 +312,8 @@ def maintenance_edit(maintenance: Incident, *, actor=None, **changes) -> Inciden
         maintenance.scheduled_reminded_at = None
     maintenance.full_clean()
     maintenance.save()
-    published()
+    after = snapshot(maintenance)
+    published("maintenance.edit", maintenance, actor=actor, before=before, after=after)
     return maintenance
 
 
@@ -319,6 +327,7 @@ def maintenance_set_components(
     if maintenance.status != S.SCHEDULED:
         raise ValidationError(_("The components can only change before the maintenance starts."))
     wanted = {c.pk: c for c in components}
+    before = sorted(maintenance.affected.values_list("component__name", flat=True))
     maintenance.affected.exclude(component_id__in=wanted).delete()
     for component in wanted.values():
         IncidentComponent.objects.get_or_create(
@@ -326,7 +335,13 @@ def maintenance_set_components(
             component=component,
             defaults={"status": ComponentStatus.UNDER_MAINTENANCE},
         )
-    published()
+    published(
+        "maintenance.components",
+        maintenance,
+        actor=actor,
+        before={"components": before},
+        after={"components": sorted(c.name for c in wanted.values())},
+    )
     return maintenance
 
 

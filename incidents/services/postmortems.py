@@ -23,7 +23,7 @@ from ..models import (
     RemediationItem,
     RemediationState,
 )
-from .events import published
+from .events import published, snapshot
 
 TEXT_FIELDS = ("root_cause", "resolution", "body", "show_pending")
 
@@ -64,12 +64,15 @@ def postmortem_save_draft(
         "body": body,
         "show_pending": show_pending,
     }
+    before = snapshot(postmortem) if postmortem.pk else None
     for field, value in changes.items():
         if value is not None:
             setattr(postmortem, field, value.strip() if isinstance(value, str) else value)
     postmortem.full_clean()
     postmortem.save()
-    published()  # the "postmortem pending" notice is public
+    # The "postmortem pending" notice is public.
+    after = snapshot(postmortem)
+    published("postmortem.draft", postmortem, actor=actor, before=before, after=after)
     return postmortem
 
 
@@ -95,7 +98,7 @@ def postmortem_publish(postmortem: Postmortem, *, actor=None) -> Postmortem:
     if not claimed:
         raise ValidationError(_("This postmortem is already published."))
     postmortem.refresh_from_db()
-    published()
+    published("postmortem.publish", postmortem, actor=actor, after=snapshot(postmortem))
     signals.send_on_commit(
         signals.postmortem_published,
         Postmortem,
@@ -116,7 +119,7 @@ def postmortem_revert(postmortem: Postmortem, *, actor=None) -> Postmortem:
     if not claimed:
         raise ValidationError(_("This postmortem is a draft already."))
     postmortem.refresh_from_db()
-    published()
+    published("postmortem.revert", postmortem, actor=actor, after={"status": postmortem.status})
     return postmortem
 
 
@@ -144,7 +147,7 @@ def remediation_item_add(
     )
     item.full_clean()
     item.save()
-    published()
+    published("remediation.save", item, actor=actor, after=snapshot(item))
     return item
 
 
@@ -164,15 +167,15 @@ def remediation_item_update(item: RemediationItem, *, actor=None, **changes) -> 
         setattr(item, field, value.strip() if isinstance(value, str) else value)
     item.full_clean()
     item.save()
-    published()
+    published("remediation.save", item, actor=actor, after=snapshot(item))
     return item
 
 
 @transaction.atomic
 def remediation_item_delete(item: RemediationItem, *, actor=None) -> None:
     """Removes an item from the remediation list."""
+    published("remediation.delete", item, actor=actor, before=snapshot(item))
     RemediationItem.objects.filter(pk=item.pk).delete()
-    published()
 
 
 @transaction.atomic
@@ -187,5 +190,5 @@ def remediation_items_reorder(
     for position, pk in enumerate(item_ids):
         items[pk].position = position
     RemediationItem.objects.bulk_update(items.values(), ["position"])
-    published()
+    published("remediation.reorder", postmortem, actor=actor, after={"order": list(item_ids)})
     return [items[pk] for pk in item_ids]

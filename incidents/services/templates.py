@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from ..models import Component, IncidentTemplate
+from .events import published, snapshot, stored
 
 
 @transaction.atomic
@@ -14,14 +15,18 @@ def incident_template_save(
     template: IncidentTemplate, *, components: Iterable[Component] | None = None, actor=None
 ) -> IncidentTemplate:
     """Creates or updates a template after validating it (the status must be an incident's)."""
+    before = stored(IncidentTemplate, template.pk)
     template.full_clean()
     template.save()
     if components is not None:
         template.components.set(components)
+    action = "template.update" if before else "template.create"
+    published(action, template, actor=actor, before=before, after=snapshot(template))
     return template
 
 
 @transaction.atomic
 def incident_template_delete(template: IncidentTemplate, *, actor=None) -> None:
     """Deletes a template; incidents written from it keep their text."""
+    published("template.delete", template, actor=actor, before=snapshot(template))
     template.delete()
