@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -44,6 +44,18 @@ def _picked_template(request) -> IncidentTemplate | None:
         return None
     pick = TemplatePickForm(request.GET)
     return pick.cleaned_data["template"] if pick.is_valid() else None
+
+
+def _review_or(request, update, incident):
+    """After publishing: the review of the notification it recorded (audience, breakdown,
+    confirm) when there is one and the user may send, else the incident."""
+    from .notifications.models import Notification
+
+    notification = Notification.objects.filter(update=update).first()
+    if notification is not None and request.user.has_perm("notifications.send_notification"):
+        messages.info(request, _("Check who will be told, then confirm the send."))
+        return redirect(notification.get_absolute_url())
+    return redirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
 
 
 class ServiceDeleteMixin:
@@ -180,7 +192,7 @@ class IncidentAdmin(ServiceDeleteMixin, admin.ModelAdmin):
             else:
                 self.log_addition(request, incident, [{"added": {}}])
                 self.message_user(request, _("The incident is open and on the status page."))
-                return redirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
+                return _review_or(request, incident.updates.get(), incident)
         return self._form_page(request, form, _("Open an incident"))
 
     def post_update_view(self, request, object_id):
@@ -194,13 +206,13 @@ class IncidentAdmin(ServiceDeleteMixin, admin.ModelAdmin):
         )
         if request.method == "POST" and form.is_valid():
             try:
-                services.update_post(incident, **form.service_kwargs(), actor=request.user)
+                update = services.update_post(incident, **form.service_kwargs(), actor=request.user)
             except ValidationError as error:
                 add_service_error(form, error)
             else:
                 self.log_change(request, incident, [{"added": {"object": "update"}}])
                 self.message_user(request, _("The update is on the status page."))
-                return redirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
+                return _review_or(request, update, incident)
         return self._form_page(
             request, form, _("Post an update: %(name)s") % {"name": incident}, incident
         )

@@ -167,3 +167,18 @@ def test_manager_deletes_component_through_the_service(manager_client, pods):
     )
     assert response.status_code == 302
     assert not Component.objects.filter(pk=component.pk).exists()
+
+
+def test_posting_with_notify_leads_to_the_audience_review(support_client, make_incident):
+    from incidents.notifications.models import Notification
+
+    incident = make_incident(deliver_notifications=False)
+    response = support_client.post(
+        _post_update_url(incident),
+        {"status": "identified", "body": "Found it.", "deliver_notifications": "on"},
+    )
+    notification = Notification.objects.get(update__incident=incident)
+    assert response["Location"] == notification.get_absolute_url()
+    review = support_client.get(response["Location"])
+    assert review.status_code == 200
+    assert "Check who will be told, then confirm the send." in review.text
