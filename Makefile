@@ -34,9 +34,12 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Fan-out figures (see scripts/bench.py): audience and delivery rows for 100,000 subscribers,
-# SMTP throughput against plain smtplib, worker memory at 10,000 and 100,000.
+# Figures (see scripts/bench.py): the pages under load against a minimal view, the cold
+# render of /, audience and delivery rows for 100,000 subscribers, SMTP throughput against
+# plain smtplib, worker memory at 10,000 and 100,000. wrk comes from Debian's packages.
 bench: $(STAMP)
+	@command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		{ echo "make bench needs wrk: apt-get install wrk"; exit 1; })
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 clean:

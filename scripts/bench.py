@@ -1,7 +1,11 @@
 #!/usr/bin/env python
 """Benchmarks, run by `make bench`. One function per section; each prints its own figures.
 
-Sections (run all, or name some: `python scripts/bench.py fanout smtp worker`):
+Sections (run all, or name some: `python scripts/bench.py web fanout smtp worker`):
+
+- web: `/`, an incident page and `/api/v2/summary.json` served by gunicorn under wrk at 64
+  connections next to a minimal view in the same run, and the cold render of `/` at 50
+  components and 5,000 past incidents (scripts/bench_web.py).
 
 - fanout: audience computation and delivery-row creation for 100,000 active subscribers.
 - smtp: sending throughput to a local SMTP sink (aiosmtpd), against plain smtplib sending
@@ -276,7 +280,19 @@ def _work(database: str, size: str) -> None:
     )
 
 
-SECTIONS = {"fanout": bench_fanout, "smtp": bench_smtp, "worker": bench_worker}
+def bench_web() -> None:
+    """The public pages under load and the cold render of `/` (scripts/bench_web.py)."""
+    from bench_web import web
+
+    web()
+
+
+SECTIONS = {
+    "web": bench_web,
+    "fanout": bench_fanout,
+    "smtp": bench_smtp,
+    "worker": bench_worker,
+}
 
 
 def main(argv: list[str]) -> None:
