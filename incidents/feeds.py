@@ -1,20 +1,31 @@
-"""Atom and RSS feeds of incidents, for the whole page and per component or group."""
+"""Atom and RSS feeds of incidents, for the whole page and per component or group, and the
+maintenance calendar (iCalendar)."""
 
 from __future__ import annotations
 
+import html
+from datetime import UTC, timedelta
+from urllib.parse import urlsplit
+
+import icalendar
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.http import Http404
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
-from django.utils.html import escape
+from django.utils.html import escape, strip_tags
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from . import selectors, timefmt
 from .markdown import render_markdown
-from .models import Component, ComponentGroup, Incident
+from .models import Component, ComponentGroup, Incident, MaintenanceStatus
 
 FEED_LENGTH = 50
+# Completed maintenance stays in the calendar this long after its window ended.
+CALENDAR_PAST_DAYS = 30
 
 
 class IncidentHistoryRss(Feed):
@@ -87,3 +98,82 @@ class IncidentHistoryRss(Feed):
 class IncidentHistoryAtom(IncidentHistoryRss):
     feed_type = Atom1Feed
     subtitle = IncidentHistoryRss.description
+
+
+def _plain(markdown_text: str) -> str:
+    """Markdown as readable plain text: rendered (and sanitized), then stripped of tags."""
+    return html.unescape(strip_tags(render_markdown(markdown_text))).strip()
+
+
+def sequence(maintenance: Incident) -> int:
+    """The event's SEQUENCE: whole seconds from its creation to its last change.
+
+    Every service that moves the window (or changes the maintenance at all) saves it, which
+    moves `updated_at` on, so the number grows with each revision and stays put otherwise.
+    """
+    return max(0, int((maintenance.updated_at - maintenance.created_at).total_seconds()))
+
+
+def maintenance_event(maintenance: Incident, host: str) -> icalendar.Event:
+    url = settings.SITE_URL + maintenance.get_absolute_url()
+    latest = selectors.latest_update(maintenance)
+    description = "\n\n".join(
+        part
+        for part in (
+            _("Status: %(status)s") % {"status": maintenance.get_status_display()},
+            _plain(latest.body) if latest else "",
+            url,
+        )
+        if part
+    )
+    changed = max(maintenance.updated_at, latest.updated_at) if latest else maintenance.updated_at
+    event = icalendar.Event()
+    event.add("uid", f"{maintenance.public_id}@{host}")
+    event.add("summary", maintenance.name)
+    event.add("description", description)
+    event.add("url", url)
+    event.add("dtstart", maintenance.scheduled_for.astimezone(UTC))
+    event.add("dtend", maintenance.scheduled_until.astimezone(UTC))
+    event.add("dtstamp", changed.astimezone(UTC))
+    event.add("last-modified", changed.astimezone(UTC))
+    event.add("created", maintenance.created_at.astimezone(UTC))
+    event.add("sequence", sequence(maintenance))
+    # Statuspage has no cancelled maintenance (it is deleted, and leaves the calendar).
+    event.add("status", "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    names = [row.component.name for row in maintenance.affected.all()]
+    if names:
+        event.add("categories", names)
+    return event
+
+
+def calendar_maintenances():
+    """Scheduled and running maintenance, and what completed in the last CALENDAR_PAST_DAYS."""
+    since = timezone.now() - timedelta(days=CALENDAR_PAST_DAYS)
+    return (
+        Incident.objects.maintenances()
+        .filter(~Q(status=MaintenanceStatus.COMPLETED) | Q(scheduled_until__gte=since))
+        .order_by("scheduled_for", "pk")
+        .prefetch_related("updates", "affected__component")
+    )
+
+
+@require_safe
+def maintenance_calendar(request: HttpRequest) -> HttpResponse:
+    """`/maintenance.ics`: one VEVENT per maintenance window, times in UTC, stable UIDs."""
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", f"-//{settings.STATUSPAGE_NAME}//Scheduled maintenance//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    name = _("%(page)s scheduled maintenance") % {"page": settings.STATUSPAGE_NAME}
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")
+    for maintenance in calendar_maintenances():
+        calendar.add_component(maintenance_event(maintenance, host))
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="maintenance.ics"'
+    return response

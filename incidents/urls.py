@@ -11,6 +11,7 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("history.atom", feeds.IncidentHistoryAtom(), name="history-atom"),
     path("history.rss", feeds.IncidentHistoryRss(), name="history-rss"),
+    path("maintenance.ics", feeds.maintenance_calendar, name="maintenance-calendar"),
     path(
         "components/<slug:public_id>/history.atom",
         feeds.IncidentHistoryAtom(),

@@ -210,7 +210,25 @@ NOTIFY_BATCH_SIZE = env.int("NOTIFY_BATCH_SIZE", default=100)
 NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=5)
 NOTIFY_STUCK_AFTER = env.int("NOTIFY_STUCK_AFTER", default=600)
 NOTIFY_SENDERS = env.int("NOTIFY_SENDERS", default=2)
-for _name in ("NOTIFY_APPROVAL_THRESHOLD", "NOTIFY_BATCH_SIZE", "NOTIFY_MAX_ATTEMPTS"):
+# Webhook subscribers: plain http and private or loopback hosts only for local testing
+# (allowed while DEBUG is on), seconds to wait for an answer, failed attempts in a row before a
+# subscriber is disabled, and the "documentation" link of every payload.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=10)
+WEBHOOK_DOCUMENTATION_URL = env.str(
+    "WEBHOOK_DOCUMENTATION_URL",
+    default="https://support.atlassian.com/statuspage/docs/enable-webhook-notifications/",
+)
+if WEBHOOK_TIMEOUT <= 0:
+    raise ImproperlyConfigured("WEBHOOK_TIMEOUT must be a positive number of seconds.")
+for _name in (
+    "NOTIFY_APPROVAL_THRESHOLD",
+    "NOTIFY_BATCH_SIZE",
+    "NOTIFY_MAX_ATTEMPTS",
+    "WEBHOOK_DISABLE_AFTER",
+):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1.")
 if not 0 < NOTIFY_WIDE_SHARE <= 1:

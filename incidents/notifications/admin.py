@@ -12,10 +12,13 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from .forms import WebhookSubscriberForm
 from .models import AuditLog, Delivery, Notification, NotificationState, Subscriber
 from .services import notifications as service
 from .services import subscribers as subscriber_service
+from .services import webhooks as webhook_service
 from .services.audience import summarize
 
 REVIEWABLE = (NotificationState.AWAITING_CONFIRMATION, NotificationState.AWAITING_APPROVAL)
@@ -130,15 +133,24 @@ class DeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
-    list_display = ["email", "state", "language", "follows", "created_at", "confirmed_at"]
-    list_filter = ["state", "language", "incidents_only"]
-    search_fields = ["email"]
+    """Email subscribers sign up themselves (double opt-in); staff add webhook subscribers here.
+
+    "Add" is the webhook form: the signing secret is shown once, in the confirmation message.
+    """
+
+    list_display = [
+        "__str__", "mode", "state", "language", "follows", "webhook_failures", "created_at",
+        "confirmed_at",
+    ]  # fmt: skip
+    list_filter = ["mode", "state", "language", "incidents_only"]
+    search_fields = ["email", "endpoint"]
     fields = [
-        "email", "state", "language", "components", "incidents", "incidents_only",
-        "created_at", "confirmed_at", "unsubscribed_at", "public_id",
+        "mode", "email", "endpoint", "state", "language", "components", "incidents",
+        "incidents_only", "created_at", "confirmed_at", "unsubscribed_at", "public_id",
+        "webhook_failures", "last_error", "last_error_at", "disabled_at", "disabled_reason",
     ]  # fmt: skip
     readonly_fields = fields
-    actions = ["mark_bounced", "unsubscribe"]
+    actions = ["mark_bounced", "unsubscribe", "disable_webhooks", "enable_webhooks"]
     show_full_result_count = False
 
     @admin.display(description=_("Follows"))
@@ -146,13 +158,53 @@ class SubscriberAdmin(admin.ModelAdmin):
         return format_html("{}", _("followed incidents only") if obj.incidents_only else "—")
 
     def has_add_permission(self, request):
-        return False  # sign-ups go through the double opt-in
+        # Only webhook subscribers are added by staff; email sign-ups need the double opt-in.
+        return request.user.has_perm("notifications.add_subscriber")
 
     def has_delete_permission(self, request, obj=None):
         return False
 
     def save_model(self, request, obj, form, change):
         raise PermissionDenied  # every field is read-only; changes are the actions below
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = WebhookSubscriberForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                subscriber, secret = webhook_service.webhook_subscriber_create(
+                    endpoint=form.cleaned_data["endpoint"],
+                    components=list(form.cleaned_data["components"]),
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                self.message_user(
+                    request,
+                    _(
+                        "Webhook subscriber added. Its signing secret (copy it now, it is not "
+                        "shown again): %(secret)s"
+                    )
+                    % {"secret": secret},
+                    messages.WARNING,
+                )
+                return redirect(
+                    reverse("admin:notifications_subscriber_change", args=[subscriber.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Add a webhook subscriber"),
+            "form": form,
+        }
+        return TemplateResponse(
+            request,
+            "admin/notifications/subscriber/add_webhook.html",
+            context,
+            status=400 if form.errors else 200,
+        )
 
     @admin.action(description=_("Mark as bounced"), permissions=["change"])
     def mark_bounced(self, request, queryset):
@@ -163,6 +215,44 @@ class SubscriberAdmin(admin.ModelAdmin):
     def unsubscribe(self, request, queryset):
         for subscriber in queryset:
             subscriber_service.subscriber_unsubscribe(subscriber, actor=request.user)
+
+    @admin.action(description=_("Disable webhooks"), permissions=["change"])
+    def disable_webhooks(self, request, queryset):
+        self._each_webhook(request, queryset, webhook_service.webhook_subscriber_disable)
+
+    @admin.action(
+        description=_("Enable webhooks (resets their failure count)"), permissions=["change"]
+    )
+    def enable_webhooks(self, request, queryset):
+        self._each_webhook(request, queryset, webhook_service.webhook_subscriber_enable)
+
+    def _each_webhook(self, request, queryset, service_function):
+        done = 0
+        for subscriber in queryset:
+            try:
+                service_function(subscriber, actor=request.user)
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{subscriber}: {' '.join(error.messages)}", messages.ERROR
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d webhook subscriber changed.", "%(n)d webhook subscribers changed.", done
+                )
+                % {"n": done},
+            )
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
 
 
 @admin.register(AuditLog)

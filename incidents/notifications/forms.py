@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from incidents.models import Component, Incident
 
 from .services.subscribers import MAX_EMAIL_LENGTH
+from .services.webhooks import MAX_ENDPOINT_LENGTH
 
 
 class ComponentChoiceField(forms.ModelMultipleChoiceField):
@@ -70,3 +71,19 @@ class SubscribeForm(PreferencesForm):
             "incidents": [incident] if incident else [],
             "incidents_only": bool(incident) and data.get("incidents_only", False),
         }
+
+
+class WebhookSubscriberForm(forms.Form):
+    """Staff add a webhook subscriber; the service validates the URL."""
+
+    endpoint = forms.CharField(
+        label=_("Webhook URL"),
+        max_length=MAX_ENDPOINT_LENGTH,
+        widget=forms.URLInput(attrs={"size": 80}),
+        help_text=_("An https URL that answers 2xx to a signed JSON POST."),
+    )
+    components = None  # set per instance, as above
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["components"] = _components_field()

@@ -26,19 +26,57 @@ class SubscriberState(models.TextChoices):
     ACTIVE = "active", _("Active")
     UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
     BOUNCED = "bounced", _("Bounced")
+    DISABLED = "disabled", _("Disabled (webhook failing)")
+
+
+class SubscriberMode(models.TextChoices):
+    """How a subscriber hears of things; the names are Statuspage's subscriber `mode`s."""
+
+    EMAIL = "email", _("Email")
+    WEBHOOK = "webhook", _("Webhook")
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class Subscriber(Timestamped):
-    """Someone who asked for email about incidents and maintenance.
+    """Someone who asked for email about incidents and maintenance, or a URL that receives
+    them as signed webhooks (created by staff; no double opt-in).
 
     They hear of what touches the components they follow (all of them when they follow
     none), plus the single incidents they follow; `incidents_only` narrows them to the latter.
     """
 
     public_id = PublicIdField()
-    email = models.EmailField(
-        _("email"), max_length=254, unique=True, help_text=_("Stored in lower case.")
+    mode = models.CharField(
+        _("mode"), max_length=16, choices=SubscriberMode.choices, default=SubscriberMode.EMAIL
     )
+    email = models.EmailField(
+        _("email"), max_length=254, blank=True, help_text=_("Stored in lower case.")
+    )
+    endpoint = models.URLField(
+        _("webhook URL"),
+        max_length=2000,
+        blank=True,
+        help_text=_("Webhook subscribers only: where the JSON payloads are POSTed."),
+    )
+    webhook_secret = models.CharField(
+        _("signing secret"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_("Webhook subscribers only: signs every payload; shown once, at creation."),
+    )
+    webhook_failures = models.PositiveIntegerField(
+        _("consecutive failures"),
+        default=0,
+        help_text=_("Webhook attempts in a row that got no 2xx answer; a success resets it."),
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+    disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True)
+    disabled_reason = models.TextField(_("why disabled"), blank=True)
     language = models.CharField(_("language"), max_length=16, default="en")
     state = models.CharField(
         _("state"), max_length=16, choices=SubscriberState.choices, default=SubscriberState.PENDING
@@ -81,11 +119,34 @@ class Subscriber(Timestamped):
     unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
 
     class Meta:
-        ordering = ["email"]
+        ordering = ["email", "endpoint"]
         verbose_name = _("subscriber")
         verbose_name_plural = _("subscribers")
         constraints = [
             choices_constraint("state", SubscriberState, "subscriber_state_valid"),
+            choices_constraint("mode", SubscriberMode, "subscriber_mode_valid"),
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=Q(mode=SubscriberMode.EMAIL),
+                name="subscriber_email_unique",
+                violation_error_message=_("This address is already subscribed."),
+            ),
+            models.UniqueConstraint(
+                fields=["endpoint"],
+                condition=Q(mode=SubscriberMode.WEBHOOK) & ~Q(state=SubscriberState.UNSUBSCRIBED),
+                name="subscriber_endpoint_unique",
+                violation_error_message=_("This URL already receives webhooks."),
+            ),
+            models.CheckConstraint(
+                condition=Q(mode=SubscriberMode.EMAIL, endpoint="") & ~Q(email="")
+                | Q(mode=SubscriberMode.WEBHOOK, email="")
+                & ~Q(endpoint="")
+                & ~Q(webhook_secret=""),
+                name="subscriber_mode_fields",
+                violation_error_message=_(
+                    "An email subscriber has an address; a webhook subscriber a URL and a secret."
+                ),
+            ),
             models.CheckConstraint(
                 condition=~Q(email__contains="\n") & ~Q(email__contains="\r"),
                 name="subscriber_email_single_line",
@@ -98,7 +159,14 @@ class Subscriber(Timestamped):
         ]
 
     def __str__(self) -> str:
-        return self.email
+        return self.endpoint if self.is_webhook else self.email
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:notifications_subscriber_change", args=[self.pk])
+
+    @property
+    def is_webhook(self) -> bool:
+        return self.mode == SubscriberMode.WEBHOOK
 
 
 class NotificationKind(models.TextChoices):
@@ -274,6 +342,11 @@ class Delivery(models.Model):
     claim = models.CharField(_("claim"), max_length=32, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # A webhook delivery is several POSTs (the incident, then each component change); a retry
+    # resumes after the ones the endpoint already acknowledged.
+    posted = models.PositiveSmallIntegerField(
+        _("webhook events acknowledged"), default=0, db_default=0
+    )
 
     class Meta:
         verbose_name = _("delivery")

@@ -13,7 +13,8 @@ ROLES: dict[str, set[str]] = {
         "send_notification",
         "stop_notification",
     },
-    # Also approve wide sends, change subscribers (bounced, unsubscribed), read the audit log.
+    # Also approve wide sends, change subscribers (bounced, unsubscribed), add, disable and
+    # enable webhook subscribers, read the audit log.
     INCIDENT_MANAGERS: {
         "view_subscriber",
         "add_subscriber",

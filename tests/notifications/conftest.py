@@ -1,14 +1,17 @@
-"""Real parts: an SMTP server (aiosmtpd) on a free local port, parsed as a mail client would."""
+"""Real parts: an SMTP server (aiosmtpd) on a free local port, parsed as a mail client would,
+and an HTTP server that receives webhooks."""
 
 from __future__ import annotations
 
 import email
+import json
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -148,5 +151,94 @@ def make_subscriber(db):
         subscriber.components.set(components)
         subscriber.incidents.set(incidents)
         return subscriber
+
+    return make
+
+
+@dataclass
+class Hook:
+    """One POST the webhook server received."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    status: int
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+    @property
+    def event(self) -> str:
+        return self.headers["X-Statuspage-Event"]
+
+
+@dataclass
+class WebhookSink:
+    """Answers each POST with the next status scripted for its path (200 once none is left)."""
+
+    port: int = 0
+    received: list[Hook] = field(default_factory=list)
+    script: dict[str, list[int]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def answer(self, path: str) -> int:
+        with self.lock:
+            queue = self.script.get(path)
+            return queue.pop(0) if queue else 200
+
+    def to(self, path: str = "/hook", *, ok: bool = False) -> list[Hook]:
+        return [h for h in self.received if h.path == path and (not ok or h.status < 300)]
+
+
+class _HookHandler(BaseHTTPRequestHandler):
+    sink: WebhookSink
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        status = self.sink.answer(self.path)
+        with self.sink.lock:
+            self.sink.received.append(Hook(self.path, dict(self.headers.items()), body, status))
+        payload = b"ok" if status < 300 else b"nope"
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture
+def webhook_server(settings):
+    """A real HTTP server on 127.0.0.1 (allowed for webhooks, as in local testing)."""
+    settings.WEBHOOK_ALLOW_HTTP = True
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    settings.WEBHOOK_TIMEOUT = 5
+    settings.SITE_URL = SITE
+    sink = WebhookSink()
+    handler = type("Handler", (_HookHandler,), {"sink": sink})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    sink.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield sink
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def make_webhook(db, webhook_server):
+    """A webhook subscriber created through the service; returns (subscriber, secret)."""
+    from incidents.notifications.services.webhooks import webhook_subscriber_create
+
+    def make(path="/hook", *, components=()):
+        return webhook_subscriber_create(endpoint=webhook_server.url(path), components=components)
 
     return make

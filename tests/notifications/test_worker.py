@@ -47,3 +47,22 @@ def test_a_confirmed_notification_is_sent_by_the_worker_exactly_once(
     drain()
     assert len(smtp.received) == 5
     assert Delivery.objects.filter(state="sent").count() == 5
+
+
+def test_webhooks_go_out_through_the_worker_once_even_when_tasks_are_redelivered(
+    worker, smtp, webhook_server, make_webhook, make_incident, make_subscriber, support_user
+):
+    make_subscriber("reader@example.com")
+    make_webhook()
+    notification = Notification.objects.get(incident=make_incident())
+    notification_confirm(
+        notification, actor=support_user, expected_count=summarize(notification).total
+    )
+    poll(lambda: Notification.objects.get(pk=notification.pk).state == NotificationState.DONE)
+    assert [h.event for h in webhook_server.received] == ["incident_created", "component_update"]
+    assert smtp.addresses == ["reader@example.com"]
+    start_notification.delay(notification.pk)
+    send_notification.delay(notification.pk)
+    drain()
+    assert len(webhook_server.received) == 2
+    assert Delivery.objects.filter(state="sent").count() == 2

@@ -19,6 +19,11 @@ from .subscribers import (
     subscriber_unsubscribe,
     subscriber_update_preferences,
 )
+from .webhooks import (
+    webhook_subscriber_create,
+    webhook_subscriber_disable,
+    webhook_subscriber_enable,
+)
 
 __all__ = [
     "AudienceSummary",
@@ -39,4 +44,7 @@ __all__ = [
     "subscriber_unsubscribe",
     "subscriber_update_preferences",
     "summarize",
+    "webhook_subscriber_create",
+    "webhook_subscriber_disable",
+    "webhook_subscriber_enable",
 ]

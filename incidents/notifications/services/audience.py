@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from incidents.models import Component
 
-from ..models import Notification, Subscriber, SubscriberState
+from ..models import Notification, Subscriber, SubscriberMode, SubscriberState
 
 SubscriberComponent = Subscriber.components.through
 SubscriberIncident = Subscriber.incidents.through
@@ -59,6 +59,8 @@ class AudienceSummary:
     followers: int
     by_component: list[tuple[str, int]] = field(default_factory=list)
     by_language: list[tuple[str, str, int]] = field(default_factory=list)
+    # Email subscribers and webhook URLs, as (mode, label, count); languages count emails only.
+    by_mode: list[tuple[str, str, int]] = field(default_factory=list)
     touched_components: int = 0
     total_components: int = 0
     reasons: list[str] = field(default_factory=list)
@@ -98,7 +100,13 @@ def summarize(notification: Notification) -> AudienceSummary:
         .annotate(n=Count("id"))
     )
     languages = dict(settings.LANGUAGES)
-    per_language = recipients.values_list("language").annotate(n=Count("id")).order_by("-n")
+    per_language = (
+        recipients.filter(mode=SubscriberMode.EMAIL)
+        .values_list("language")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
+    per_mode = dict(recipients.values_list("mode").annotate(n=Count("id")).order_by())
     summary = AudienceSummary(
         total=total,
         active_subscribers=active,
@@ -106,6 +114,9 @@ def summarize(notification: Notification) -> AudienceSummary:
         followers=followers,
         by_component=[(str(c), per_component.get(c.pk, 0)) for c in components],
         by_language=[(code, str(languages.get(code, code)), n) for code, n in per_language],
+        by_mode=[
+            (mode.value, str(mode.label), per_mode.get(mode.value, 0)) for mode in SubscriberMode
+        ],
         touched_components=len(components),
         total_components=Component.objects.count(),
     )

@@ -8,6 +8,8 @@
   nothing twice.
 - Transient errors (4xx, lost connections) put a row back with a backoff; permanent ones (5xx
   for that address) fail it for good. A sweep puts back rows a killed worker left in flight.
+- Webhook subscribers' rows go through the same claims, retries and sweep; each is POSTed
+  (see `..webhooks`) instead of mailed, and their failures count towards disabling them.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from .. import webhooks
 from ..emails import Rendered, notification_message, render_notification
 from ..models import (
     Delivery,
@@ -34,6 +37,7 @@ from ..models import (
     SubscriberState,
 )
 from .audience import audience, summarize
+from .webhooks import webhook_record_failure, webhook_record_success
 
 logger = logging.getLogger(__name__)
 
@@ -205,8 +209,91 @@ def _stopped(notification_id: int) -> bool:
     ).exists()
 
 
+def _inactive(delivery: Delivery, result: SendResult) -> bool:
+    """Cancels a row whose subscriber left (or was disabled) after the audience was frozen."""
+    subscriber: Subscriber = delivery.subscriber
+    if subscriber.state == SubscriberState.ACTIVE:
+        return False
+    reason = (
+        "Webhook disabled."
+        if subscriber.state == SubscriberState.DISABLED
+        else "Not subscribed any more."
+    )
+    if _finish(delivery, DeliveryState.CANCELLED, reason):
+        result.cancelled += 1
+    return True
+
+
+def _cancel_rest(rows: list[Delivery], result: SendResult) -> None:
+    for rest in rows:
+        if _finish(rest, DeliveryState.CANCELLED, "Stopped by staff."):
+            result.cancelled += 1
+
+
 def send_batch(notification: Notification, rows: list[Delivery], result: SendResult) -> None:
-    """Sends claimed rows over one SMTP connection, recording each outcome at once."""
+    """Sends claimed rows, email over one SMTP connection and webhooks one POST per event,
+    recording each outcome at once."""
+    hooks = [row for row in rows if row.subscriber.is_webhook]
+    mails = [row for row in rows if not row.subscriber.is_webhook]
+    if hooks:
+        send_webhooks(notification, hooks, result)
+        if mails and _stopped(notification.pk):
+            _cancel_rest(mails, result)
+            return
+    if mails:
+        send_emails(notification, mails, result)
+
+
+def send_webhooks(notification: Notification, rows: list[Delivery], result: SendResult) -> None:
+    """POSTs each claimed webhook row's events, resuming after those already acknowledged.
+
+    A row is sent once every event got a 2xx. A transient failure puts it back with a backoff
+    (from the event that failed), a permanent one fails it; both count against the
+    subscriber, who is disabled after WEBHOOK_DISABLE_AFTER failures in a row.
+    """
+    events = webhooks.events_for(notification)
+    for index, delivery in enumerate(rows):
+        if index and index % STOP_CHECK_EVERY == 0 and _stopped(notification.pk):
+            _cancel_rest(rows[index:], result)
+            return
+        if _inactive(delivery, result):
+            continue
+        subscriber = delivery.subscriber
+        followed = set(subscriber.components.values_list("pk", flat=True))
+        mine = webhooks.events_for_subscriber(events, followed)
+        error = None
+        for number, event in enumerate(mine[delivery.posted :], start=delivery.posted):
+            try:
+                webhooks.post(subscriber, event, f"{delivery.pk}-{number}")
+            except webhooks.WebhookError as failure:
+                error = failure
+                break
+            # Acknowledged: a retry starts after it. Only while the row is still ours.
+            Delivery.objects.filter(
+                pk=delivery.pk, state=DeliveryState.SENDING, claim=delivery.claim
+            ).update(posted=number + 1)
+        if error is None:
+            webhook_record_success(subscriber.pk)
+            _finish(delivery, DeliveryState.SENT)
+            result.sent += 1
+        else:
+            message = str(error)
+            disabled = webhook_record_failure(subscriber.pk, message)
+            if error.permanent or disabled:
+                _finish(delivery, DeliveryState.FAILED, message)
+                result.failed += 1
+            else:
+                _transient(delivery, message, result)
+            result.errors.append(message)
+        # Slow endpoints take time: keep the rest of the batch from looking abandoned to the
+        # sweep (which would hand them to another sender).
+        Delivery.objects.filter(claim=delivery.claim, state=DeliveryState.SENDING).update(
+            claimed_at=timezone.now()
+        )
+
+
+def send_emails(notification: Notification, rows: list[Delivery], result: SendResult) -> None:
+    """Sends claimed email rows over one SMTP connection, recording each outcome at once."""
     rendered: dict[str, Rendered] = {}
     connection = mailers.default
     try:
@@ -220,15 +307,10 @@ def send_batch(notification: Notification, rows: list[Delivery], result: SendRes
     try:
         for index, delivery in enumerate(rows):
             if index and index % STOP_CHECK_EVERY == 0 and _stopped(notification.pk):
-                for rest in rows[index:]:
-                    if _finish(rest, DeliveryState.CANCELLED, "Stopped by staff."):
-                        result.cancelled += 1
+                _cancel_rest(rows[index:], result)
                 return
             subscriber: Subscriber = delivery.subscriber
-            if subscriber.state != SubscriberState.ACTIVE:
-                # Left after the audience was frozen: they asked for nothing more.
-                _finish(delivery, DeliveryState.CANCELLED, "Not subscribed any more.")
-                result.cancelled += 1
+            if _inactive(delivery, result):
                 continue
             if subscriber.language not in rendered:
                 rendered[subscriber.language] = render_notification(

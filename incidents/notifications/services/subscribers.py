@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from incidents.models import Component, Incident
 
 from .. import tokens
-from ..models import Subscriber, SubscriberState, new_key
+from ..models import Subscriber, SubscriberMode, SubscriberState, new_key
 from .audit import audit, snapshot
 
 MAX_EMAIL_LENGTH = 254
@@ -100,7 +100,11 @@ def subscriber_request(
     incidents = _incidents(incidents)
     if incidents_only and not incidents:
         raise ValidationError({"incidents_only": _("Choose an incident to follow.")})
-    subscriber = Subscriber.objects.select_for_update().filter(email=address).first()
+    subscriber = (
+        Subscriber.objects.select_for_update()
+        .filter(mode=SubscriberMode.EMAIL, email=address)
+        .first()
+    )
     if subscriber is None:
         subscriber = Subscriber(email=address)
     elif subscriber.state in (SubscriberState.ACTIVE, SubscriberState.BOUNCED):

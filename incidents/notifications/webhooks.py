@@ -1,0 +1,194 @@
+"""Webhook payloads (Statuspage's subscriber webhooks), their signature and the POST.
+
+A notification becomes one or more events for a webhook subscriber: the incident (always),
+then one component update per component status change its update made, for the components
+the subscriber follows (all when they follow none). Each event is one POST:
+
+    POST <endpoint>
+    Content-Type: application/json
+    User-Agent: Statuspage-Webhook/1 (+SITE_URL)
+    X-Statuspage-Event: incident_created | incident_updated | ... | component_update
+    X-Statuspage-Delivery: <id>      the same on every retry of this event
+    X-Statuspage-Timestamp: <unix seconds of this attempt>
+    X-Statuspage-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>
+
+The signed string is the timestamp header's value, a full stop, and the raw body bytes, so a
+receiver can refuse a replayed request by its age without trusting an unsigned header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from incidents import selectors
+from incidents.api import serializers
+from incidents.models import Incident, UpdateComponentChange
+
+from .emails import site_url, subscriber_links
+from .models import Notification, Subscriber
+from .services.webhooks import UnsafeAddress, check_host
+
+SIGNATURE_HEADER = "X-Statuspage-Signature"
+TIMESTAMP_HEADER = "X-Statuspage-Timestamp"
+EVENT_HEADER = "X-Statuspage-Event"
+DELIVERY_HEADER = "X-Statuspage-Delivery"
+COMPONENT_EVENT = "component_update"
+MAX_ERROR_BODY = 200
+
+
+class WebhookError(Exception):
+    """A POST that got no 2xx; `permanent` when trying again would not help."""
+
+    def __init__(self, message: str, *, permanent: bool):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str
+    payload: dict  # without "meta", which is the subscriber's own
+    component_id: int | None = None  # for component events: whose followers get it
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The signature header's value for `body` sent at `timestamp`."""
+    message = timestamp.encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _page() -> dict:
+    components = selectors.api_components()
+    unresolved = selectors.api_incidents(Incident.objects.open())
+    status = serializers.status(selectors.overall_status(components, unresolved))
+    return {
+        "id": settings.STATUSPAGE_PAGE_ID,
+        "status_indicator": status["indicator"],
+        "status_description": status["description"],
+    }
+
+
+def events_for(notification: Notification) -> list[Event]:
+    """Every event of a notification, built once for all its webhook subscribers."""
+    incident = notification.incident
+    if incident is None:
+        return []
+    incident = selectors.api_incidents(Incident.objects.filter(pk=incident.pk))[0]
+    page = _page()
+    body = {
+        **serializers.incident(incident),
+        "backfilled": incident.backfilled,
+        "scheduled_for": serializers.timestamp(incident.scheduled_for),
+        "scheduled_until": serializers.timestamp(incident.scheduled_until),
+    }
+    events = [Event(notification.kind, {"page": page, "incident": body})]
+    if notification.update_id:
+        changes = (
+            UpdateComponentChange.objects.filter(update_id=notification.update_id)
+            .select_related("component__group", "update")
+            .order_by("pk")
+        )
+        for change in changes:
+            events.append(
+                Event(
+                    COMPONENT_EVENT,
+                    {
+                        "page": page,
+                        "component_update": {
+                            "created_at": serializers.timestamp(change.update.created_at),
+                            "new_status": change.new_status,
+                            "old_status": change.old_status,
+                            "id": f"{change.update.public_id}{change.pk}",
+                            "component_id": change.component.public_id,
+                        },
+                        # The component as this change left it.
+                        "component": {
+                            **serializers.component(change.component),
+                            "status": change.new_status,
+                        },
+                    },
+                    component_id=change.component_id,
+                )
+            )
+    return events
+
+
+def events_for_subscriber(events: list[Event], followed: set[int]) -> list[Event]:
+    """The incident event, and the component events of the components followed (none = all)."""
+    return [
+        e for e in events if e.component_id is None or not followed or e.component_id in followed
+    ]
+
+
+def body_for(event: Event, subscriber: Subscriber) -> bytes:
+    _manage, unsubscribe = subscriber_links(subscriber)
+    meta = {
+        "unsubscribe": unsubscribe,
+        "documentation": settings.WEBHOOK_DOCUMENTATION_URL or site_url("/"),
+    }
+    return json.dumps({"meta": meta, **event.payload}, ensure_ascii=False).encode()
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect could lead anywhere, inside our network too: it is an error, not followed."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def post(subscriber: Subscriber, event: Event, delivery_id: str) -> int:
+    """POSTs one event, signed; returns the status code, or raises WebhookError.
+
+    Timeouts, lost connections, 408, 429 and 5xx are transient; other answers are permanent
+    for this delivery. Error texts name the status and a little of the body, never the secret.
+    """
+    parts = urlsplit(subscriber.endpoint)
+    try:
+        check_host(parts.hostname or "", parts.port)
+    except UnsafeAddress as error:
+        raise WebhookError(str(error), permanent=True) from None
+    body = body_for(event, subscriber)
+    timestamp = str(int(time.time()))
+    request = urllib.request.Request(
+        subscriber.endpoint,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": f"Statuspage-Webhook/1 (+{settings.SITE_URL})",
+            EVENT_HEADER: event.kind,
+            DELIVERY_HEADER: delivery_id,
+            TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: sign(subscriber.webhook_secret, timestamp, body),
+        },
+    )
+    try:
+        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT) as response:
+            response.read(1024)
+            return response.status
+    except urllib.error.HTTPError as error:
+        code = error.code
+        try:
+            snippet = error.read(MAX_ERROR_BODY).decode("utf-8", "replace")
+        except Exception:
+            snippet = ""
+        finally:
+            error.close()
+        message = f"HTTP {code}" + (f": {' '.join(snippet.split())}" if snippet.strip() else "")
+        permanent = not (code >= 500 or code in (408, 429))
+        raise WebhookError(message, permanent=permanent) from None
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        raise WebhookError(f"{type(error).__name__}: {reason}", permanent=False) from None
