@@ -27,7 +27,14 @@ from ..models import (
     MaintenanceStatus,
     Postmortem,
 )
-from ..notifications.models import Notification, NotificationState, Subscriber, SubscriberState
+from ..notifications import services as notification_services
+from ..notifications.models import (
+    Notification,
+    NotificationState,
+    Subscriber,
+    SubscriberMode,
+    SubscriberState,
+)
 from ..notifications.services import notification_confirm, summarize
 from ..notifications.services import subscribers as subscriber_services
 from ..services import maintenance as maintenance_services
@@ -724,9 +731,9 @@ def create_template(request, page_id: str, body: schemas.TemplateRequest):
 
 
 def _subscriber(subscriber_id: str) -> Subscriber:
-    if not subscriber_id.isdigit():
-        raise Http404
-    return get_object_or_404(Subscriber.objects.prefetch_related("components"), pk=subscriber_id)
+    return get_object_or_404(
+        Subscriber.objects.prefetch_related("components"), public_id=subscriber_id
+    )
 
 
 @router.get(
@@ -756,23 +763,30 @@ def list_subscribers(
 )
 def create_subscriber(request, page_id: str, body: schemas.SubscriberRequest):
     """Email subscribers get the double opt-in mail, as a sign-up on the page does: nothing
-    else reaches them until they confirm. SMS and other channels are not offered."""
+    else reaches them until they confirm. An `endpoint` makes a webhook subscriber (its
+    signing secret is in the answer's `webhook_secret`, this once). SMS is not offered."""
     _page(page_id)
     _require_subscribers(request, "add_subscriber")
     fields = body.subscriber
-    if fields.phone_number or fields.phone_country or fields.endpoint:
-        raise ValidationError({"subscriber": "Only email subscribers can be created."})
-    if not fields.email:
-        raise ValidationError({"email": "email is required."})
+    if fields.phone_number or fields.phone_country:
+        raise ValidationError({"subscriber": "SMS subscribers are not offered."})
+    if bool(fields.email) == bool(fields.endpoint):
+        raise ValidationError({"subscriber": "Give either an email or a webhook endpoint."})
     ids = fields.component_ids or []
     components = list(Component.objects.filter(public_id__in=ids))
     if len(components) != len(set(ids)):
         raise ValidationError({"component_ids": "Some component ids do not exist."})
+    if fields.endpoint:
+        subscriber, secret = notification_services.webhook_subscriber_create(
+            endpoint=fields.endpoint, components=components, actor=request.user
+        )
+        return Status(201, {**serializers.subscriber(subscriber), "webhook_secret": secret})
     subscriber_services.subscriber_request(
         email=fields.email, language=fields.language or "en", components=components
     )
     address = subscriber_services.normalize_email(fields.email)
-    return Status(201, serializers.subscriber(Subscriber.objects.get(email=address)))
+    created = Subscriber.objects.get(mode=SubscriberMode.EMAIL, email=address)
+    return Status(201, serializers.subscriber(created))
 
 
 @router.post(
@@ -812,7 +826,7 @@ def delete_subscriber(request, page_id: str, subscriber_id: str):
     subscriber = subscriber_services.subscriber_unsubscribe(
         _subscriber(subscriber_id), actor=request.user
     )
-    return serializers.subscriber(_subscriber(str(subscriber.pk)))
+    return serializers.subscriber(_subscriber(subscriber.public_id))
 
 
 @router.post(
@@ -825,7 +839,7 @@ def resend_confirmation(request, page_id: str, subscriber_id: str):
     _page(page_id)
     _require_subscribers(request, "change_subscriber")
     subscriber = _subscriber(subscriber_id)
-    if subscriber.state != SubscriberState.PENDING:
+    if subscriber.state != SubscriberState.PENDING or subscriber.mode != SubscriberMode.EMAIL:
         raise ValidationError({"subscriber": "Only a pending subscriber can be asked again."})
     subscriber_services.subscriber_request(
         email=subscriber.email,
@@ -839,9 +853,9 @@ def resend_confirmation(request, page_id: str, subscriber_id: str):
 
 def _subscribers_named(ids: str) -> list[Subscriber]:
     wanted = [part.strip() for part in ids.split(",") if part.strip()]
-    if not wanted or not all(part.isdigit() for part in wanted):
+    if not wanted:
         raise ValidationError({"subscribers": "Give subscriber ids, separated by commas."})
-    found = list(Subscriber.objects.filter(pk__in=wanted))
+    found = list(Subscriber.objects.filter(public_id__in=wanted))
     if len(found) != len(set(wanted)):
         raise Http404
     return found

@@ -192,8 +192,11 @@ class Subscriber(Schema):
     components: list[str]
     page_access_user_id: str | None
     created_at: Timestamp
-    state: str = Field(description="Addition: pending, active, unsubscribed or bounced.")
+    state: str = Field(description="Addition: pending, active, unsubscribed, bounced, disabled.")
     language: str = Field(description="Addition: the language of the mails.")
+    webhook_secret: str | None = Field(
+        default=None, description="Addition: a new webhook subscriber's signing secret, once."
+    )
 
 
 class Summary(Schema):

@@ -265,13 +265,14 @@ def template(item: IncidentTemplate) -> dict:
 
 
 def subscriber(item) -> dict:
-    """Statuspage's subscriber object for an email subscriber, plus state and language."""
+    """Statuspage's subscriber object (email or webhook), plus state and language."""
+    webhook = item.mode == "webhook"
     return {
-        "id": str(item.pk),
+        "id": item.public_id,
         "skip_confirmation_notification": False,
-        "mode": "email",
-        "email": item.email,
-        "endpoint": None,
+        "mode": item.mode,
+        "email": None if webhook else item.email,
+        "endpoint": item.endpoint if webhook else None,
         "phone_number": None,
         "phone_country": None,
         "display_phone_number": None,

@@ -156,7 +156,7 @@ def test_sms_subscribers_are_refused(call, v1, manager_key, db):
 
 def test_bulk_unsubscribe(call, v1, manager_key, db):
     ids = [
-        str(Subscriber.objects.create(email=f"r{n}@example.com", state="active").pk)
+        Subscriber.objects.create(email=f"r{n}@example.com", state="active").public_id
         for n in range(3)
     ]
     response = call("POST", f"{v1}/subscribers/unsubscribe", manager_key,
@@ -189,3 +189,19 @@ def test_api_notifications_are_confirmed_by_the_key_user_within_the_guard(
     latest = Notification.objects.order_by("-pk").first()
     assert latest.state == "awaiting_approval"
     assert not mail.outbox or all("Found it." not in m.body for m in mail.outbox)
+
+
+def test_webhook_subscriber_through_the_api(call, v1, manager_key, pods, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE = settings.WEBHOOK_ALLOW_HTTP = True
+    response = call("POST", f"{v1}/subscribers", manager_key, {"subscriber": {
+        "endpoint": "http://127.0.0.1:9/hooks", "component_ids": [pods["Pod 13"].public_id],
+    }})  # fmt: skip
+    assert response.status_code == 201
+    data = response.json()
+    assert data["mode"] == "webhook" and data["email"] is None
+    assert len(data["webhook_secret"]) >= 32
+    fetched = call("GET", f"{v1}/subscribers/{data['id']}", manager_key).json()
+    assert "webhook_secret" not in fetched  # shown once, at creation
+    both = {"subscriber": {"email": "a@example.com", "endpoint": "https://x.example/h"}}
+    both = call("POST", f"{v1}/subscribers", manager_key, both)
+    assert both.status_code == 422
