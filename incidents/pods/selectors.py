@@ -69,10 +69,9 @@ class Scope:
     def components(self) -> QuerySet[Component]:
         if not self.is_pod:
             return Component.objects.filter(pk=self.component.pk)
+        # Ungrouped components are products too: the negation keeps a NULL group.
         return Component.objects.filter(
-            Q(pk=self.component.pk)
-            | ~Q(group__name=settings.STATUS_POD_GROUP)
-            | Q(group__isnull=True)
+            Q(pk=self.component.pk) | ~Q(group__name=settings.STATUS_POD_GROUP)
         )
 
     def incidents(self, queryset):
