@@ -125,7 +125,13 @@ class PublicPageCacheMiddleware:
             return _finish(response)
 
 
+# Cache backends limit key length (memcached: 250); a longer query string is hashed.
+MAX_PAGE_IN_KEY = 180
+
+
 def _serve(page: str, render) -> HttpResponse:
+    if len(page) > MAX_PAGE_IN_KEY:
+        page = "sha256:" + hashlib.sha256(page.encode()).hexdigest()
     key = f"public:{content_version()}:{page}"
     stale_key = f"public:last:{page}"
     frozen = _call(cache.get, key)

@@ -1,5 +1,6 @@
 """The demo page: pods and products, one resolved incident told in our own words with its
-published postmortem, a scheduled maintenance in the future, and a few incident templates.
+published postmortem, a scheduled maintenance in the future, a few incident templates, and a
+few accounts mapped to their pods.
 
 The incident follows the structure of a real one (a false "payment failed" banner shown to
 admins on several pods in March 2024): impact from 19:00 UTC on March 20 to 01:07 UTC on
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,6 +26,8 @@ from .models import (
     Postmortem,
     RemediationState,
 )
+from .pods.models import AccountPod
+from .pods.services import account_upsert
 
 PODS = ["Pod 13", "Pod 14", "Pod 17", "Pod 18", "Pod 19", "Pod 20"]
 PRODUCTS = [
@@ -120,6 +124,9 @@ POSTMORTEM_REMEDIATION = [
     ),
 ]
 
+# Accounts readers can look up on /my/ (their subdomains), and their pods.
+ACCOUNTS = [("acme", "Pod 13"), ("globex", "Pod 14"), ("initech", "Pod 17"), ("umbrella", "Pod 18")]
+
 MAINTENANCE_NAME = "Database upgrade on Pod 17"
 MAINTENANCE_BODY = (
     "We will upgrade the database servers of Pod 17. Accounts on Pod 17 may see slower "
@@ -168,6 +175,11 @@ def load_demo() -> bool:
             services.incident_template_save(
                 IncidentTemplate(name=name, title=title, status=status, body=body)
             )
+            created = True
+    for identifier, pod in ACCOUNTS:
+        # Only where missing: an operator may have moved a demo account since.
+        if not AccountPod.objects.filter(identifier=identifier).exists():
+            account_upsert(identifier, components[pod])
             created = True
     return created
 
@@ -229,7 +241,7 @@ def _maintenance(components: dict[str, Component]) -> Incident:
 def _components() -> dict[str, Component]:
     found = {}
     for position, (group_name, items) in enumerate(
-        [("Pods", [(name, "") for name in PODS]), ("Products", PRODUCTS)]
+        [(settings.STATUS_POD_GROUP, [(name, "") for name in PODS]), ("Products", PRODUCTS)]
     ):
         group = ComponentGroup.objects.filter(name=group_name).first()
         if group is None:

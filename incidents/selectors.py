@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Max, Prefetch
+from django.db.models import Count, Max, Prefetch, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -125,12 +125,23 @@ def component_groups(components: list[Component]) -> list[GroupView]:
     return views + [GroupView(group, by_group[group]) for group in ordered]
 
 
-def status_page() -> StatusPage:
-    """Everything `/` shows, in a fixed number of queries."""
-    components = list(Component.objects.select_related("group"))
+def status_page(
+    *, components: QuerySet[Component] | None = None, incidents: QuerySet[Incident] | None = None
+) -> StatusPage:
+    """Everything `/` shows, in a fixed number of queries.
+
+    `components` and `incidents` (querysets) narrow the page to part of the site, as a pod's
+    page does; by default it shows everything.
+    """
+    if components is None:
+        components = Component.objects.all()
+    narrowed = incidents is not None
+    if incidents is None:
+        incidents = Incident.objects.all()
+    components = list(components.select_related("group"))
     # Open incidents and unfinished maintenance in one go, told apart in Python.
     unfinished = list(
-        Incident.objects.exclude(status__in=FINISHED_STATUSES)
+        incidents.exclude(status__in=FINISHED_STATUSES)
         .order_by("-started_at")
         .prefetch_related(_timeline_prefetch(), _affected_prefetch())
     )
@@ -140,7 +151,7 @@ def status_page() -> StatusPage:
         key=lambda m: (m.scheduled_for, m.pk),
     )
     recent = list(
-        Incident.objects.past()
+        incidents.past()
         .order_by("-started_at")
         .prefetch_related(_timeline_prefetch())[: settings.STATUS_RECENT_INCIDENTS]
     )
@@ -152,7 +163,10 @@ def status_page() -> StatusPage:
         days=_days(recent),
         active_maintenance=[m for m in maintenance if m.status != MaintenanceStatus.SCHEDULED],
         upcoming_maintenance=[m for m in maintenance if m.status == MaintenanceStatus.SCHEDULED],
-        uptime=component_uptime([c for view in groups for c in view.components]),
+        uptime=component_uptime(
+            [c for view in groups for c in view.components],
+            incidents=incidents if narrowed else None,
+        ),
     )
 
 
@@ -333,8 +347,9 @@ def page_updated_at():
     return max((c for c in candidates if c), default=None)
 
 
-def api_components() -> list[Component]:
-    return list(Component.objects.select_related("group").order_by("position", "name"))
+def api_components(queryset: QuerySet[Component] | None = None) -> list[Component]:
+    queryset = queryset if queryset is not None else Component.objects.all()
+    return list(queryset.select_related("group").order_by("position", "name"))
 
 
 def api_incidents(

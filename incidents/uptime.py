@@ -23,7 +23,7 @@ from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -123,7 +123,7 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _worst_status_rows(since: datetime, now: datetime):
+def _worst_status_rows(since: datetime, now: datetime, incidents: QuerySet[Incident] | None):
     """Each (incident, component) pair whose impact window overlaps since..now, annotated with
     whether any update of the incident moved the component to each counted status."""
     queryset = IncidentComponent.objects.filter(
@@ -131,6 +131,8 @@ def _worst_status_rows(since: datetime, now: datetime):
         incident__kind=IncidentKind.INCIDENT,
         incident__started_at__lt=now,
     )
+    if incidents is not None:
+        queryset = queryset.filter(incident__in=incidents.values("pk"))
     for status in SHOWN_STATUSES:
         queryset = queryset.annotate(
             **{
@@ -155,9 +157,14 @@ def _worst_status_rows(since: datetime, now: datetime):
 
 
 def component_uptime(
-    components: list[Component], *, days: int | None = None, now: datetime | None = None
+    components: list[Component],
+    *,
+    days: int | None = None,
+    now: datetime | None = None,
+    incidents: QuerySet[Incident] | None = None,
 ) -> dict[int, Uptime]:
-    """Uptime of each component (by pk) over the last `days` days (STATUS_UPTIME_DAYS)."""
+    """Uptime of each component (by pk) over the last `days` days (STATUS_UPTIME_DAYS),
+    counting only `incidents` when given (a pod's page counts what it shows)."""
     days = days or settings.STATUS_UPTIME_DAYS
     now = now or timezone.now()
     today = timefmt.reference_date(now)
@@ -166,7 +173,7 @@ def component_uptime(
 
     # (component pk, date) -> [(start, end, status, incident)]
     spans: dict[tuple[int, date], list] = defaultdict(list)
-    for row in _worst_status_rows(since, now):
+    for row in _worst_status_rows(since, now, incidents):
         statuses = [row.status] + [s for s in SHOWN_STATUSES if getattr(row, f"had_{s}")]
         worst = ComponentStatus.worst(statuses)
         incident = row.incident

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "incidents",
     "incidents.notifications",
     "incidents.api",
+    "incidents.pods",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +191,11 @@ STATUS_RECENT_INCIDENTS = env.int("STATUS_RECENT_INCIDENTS", default=10)
 STATUS_MAINTENANCE_REMINDER = env.int("STATUS_MAINTENANCE_REMINDER", default=60)
 # Days of the uptime bars.
 STATUS_UPTIME_DAYS = env.int("STATUS_UPTIME_DAYS", default=90)
+
+# "My status" (incidents/pods/): the components of this group are pods; every other component
+# is a product that runs on every pod. Account lookups allowed per IP ("20/m": twenty a minute).
+STATUS_POD_GROUP = env.str("STATUS_POD_GROUP", default="Pods")
+POD_LOOKUP_RATE = env.str("POD_LOOKUP_RATE", default="20/m")
 
 # Subscriptions and notifications (incidents/notifications/).
 # Sign-ups allowed per IP and per address, as django-ratelimit reads it: "5/10m" is five

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("markdownx/", include("incidents.staff")),
     path("", include("incidents.notifications.urls")),
+    path("", include("incidents.pods.urls")),
     path("", include("incidents.urls")),
 ]
 

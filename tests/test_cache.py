@@ -121,3 +121,10 @@ def test_cache_down_renders_uncached_and_logs(client, pods, settings, caplog):
 
 def test_admin_and_posts_are_never_cached(support_client, make_incident):
     assert "X-Cache" not in support_client.get("/admin/")
+
+
+def test_a_long_query_string_is_cached_under_a_short_key(client, pods, recwarn):
+    path = "/api/v2/summary.json?x=" + "y" * 400
+    assert client.get(path)["X-Cache"] == "MISS"
+    assert client.get(path)["X-Cache"] == "HIT"
+    assert not [w for w in recwarn if "Cache key" in str(w.message)]

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 
+from ..pods import api as pods_api
 from . import manage, public
 
 api = NinjaAPI(
@@ -23,6 +24,7 @@ api = NinjaAPI(
 )
 api.add_router("/v2/", public.router)
 api.add_router("/v1/pages/", manage.router)
+api.add_router("/v1/pages/", pods_api.router)
 
 
 def _error(request, message: str, status: int):

@@ -17,11 +17,14 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
 from incidents.forms import add_service_error
+from incidents.models import Component
 
 from . import tokens
 from .forms import PreferencesForm, SubscribeForm
 from .models import Subscriber, SubscriberState
 from .services import subscribers as service
+
+MAX_PRESELECTED = 200
 
 
 def invalid_link(request):
@@ -42,6 +45,10 @@ def subscribe(request):
         incident = request.GET.get("incident", "")
         if incident:
             initial["incident"] = incident[:12]
+        # `?components=<id>&components=<id>` ticks those components (a pod's page sends its own).
+        wanted = [value[:12] for value in request.GET.getlist("components")[:MAX_PRESELECTED]]
+        if wanted:
+            initial["components"] = list(Component.objects.filter(public_id__in=wanted))
         form = SubscribeForm(initial=initial)
         return render(request, "notifications/subscribe.html", {"form": form})
     if _limited(request, "notifications.subscribe.ip", "ip"):

@@ -1,0 +1,110 @@
+"""Reads for "my status": which components are pods, a pod's slug, and what a pod's readers see.
+
+The rule (also in the README): components of the group named by the STATUS_POD_GROUP setting
+are pods; every other component is a product, which runs on every pod. A pod's page shows the
+pod and the products, and an incident or maintenance when it
+
+- affects that pod, or
+- affects no pod at all (only products, or no component).
+
+One that affects only other pods is left out, even when it also touches a product.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.text import slugify
+
+from incidents import selectors
+from incidents.models import Component, Incident, IncidentComponent
+
+from .models import AccountPod
+
+
+def pods() -> QuerySet[Component]:
+    """The pods, in the order the status page lists them."""
+    return Component.objects.select_related("group").filter(group__name=settings.STATUS_POD_GROUP)
+
+
+def is_pod(component: Component) -> bool:
+    return component.group_id is not None and component.group.name == settings.STATUS_POD_GROUP
+
+
+def pod_slug(pod: Component) -> str:
+    """`pod-13` for "Pod 13": the name is what customers know, so the URL follows it."""
+    return slugify(pod.name)
+
+
+def pod_url(pod: Component) -> str:
+    return reverse("pods:pod", args=[pod_slug(pod)])
+
+
+def pod_by_slug(slug: str) -> Component | None:
+    """The pod whose name gives `slug` (the first by position, should two names clash)."""
+    return next((pod for pod in pods() if pod_slug(pod) == slug), None)
+
+
+def account_pod(identifier: str) -> Component | None:
+    """The pod of a normalized identifier, if it is mapped to a component that is a pod.
+
+    Always one query, whatever the identifier, so that a miss costs what a hit costs.
+    """
+    found = AccountPod.objects.select_related("pod__group").filter(identifier=identifier).first()
+    if found is None or not is_pod(found.pod):
+        return None
+    return found.pod
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a reader of one component, or of one pod, is shown."""
+
+    component: Component
+    is_pod: bool
+
+    def components(self) -> QuerySet[Component]:
+        if not self.is_pod:
+            return Component.objects.filter(pk=self.component.pk)
+        # Ungrouped components are products too: the negation keeps a NULL group.
+        return Component.objects.filter(
+            Q(pk=self.component.pk) | ~Q(group__name=settings.STATUS_POD_GROUP)
+        )
+
+    def incidents(self, queryset):
+        """`queryset` (incidents and maintenance) narrowed to those this reader is shown."""
+        touching = IncidentComponent.objects.values("incident")
+        mine = Q(pk__in=touching.filter(component=self.component))
+        if not self.is_pod:
+            return queryset.filter(mine)
+        any_pod = touching.filter(component__group__name=settings.STATUS_POD_GROUP)
+        return queryset.filter(mine | ~Q(pk__in=any_pod))
+
+
+def scope(component: Component) -> Scope:
+    return Scope(component, is_pod(component))
+
+
+@dataclass
+class PodPage:
+    pod: Component
+    page: selectors.StatusPage
+
+    @property
+    def subscribe_components(self) -> list[Component]:
+        """The components the page lists: what its subscribe form follows."""
+        return [c for view in self.page.groups for c in view.components]
+
+
+def pod_page(pod: Component) -> PodPage:
+    """Everything `/pods/<slug>/` shows, in the status page's fixed number of queries."""
+    found = scope(pod)
+    return PodPage(
+        pod=pod,
+        page=selectors.status_page(
+            components=found.components(), incidents=found.incidents(Incident.objects.all())
+        ),
+    )
