@@ -128,3 +128,18 @@ def test_a_long_query_string_is_cached_under_a_short_key(client, pods, recwarn):
     assert client.get(path)["X-Cache"] == "MISS"
     assert client.get(path)["X-Cache"] == "HIT"
     assert not [w for w in recwarn if "Cache key" in str(w.message)]
+
+
+def test_cached_pages_travel_compressed_to_clients_that_accept_it(client, pods):
+    import gzip
+
+    plain = client.get("/")
+    packed = client.get("/", HTTP_ACCEPT_ENCODING="gzip, br")
+    assert packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"]
+    assert gzip.decompress(packed.content) == plain.content
+    assert len(packed.content) < len(plain.content) / 3
+    assert packed["ETag"] != plain["ETag"]
+    etag = packed["ETag"]
+    again = client.get("/", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
