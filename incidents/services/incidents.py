@@ -23,6 +23,7 @@ from ..models import (
 from ..notifications.services.notifications import notify_update_posted
 from .components import validate_component_status
 from .events import published
+from .translations import queue_machine_translation
 
 ComponentChanges = Mapping[Component, str]
 
@@ -107,6 +108,7 @@ def _apply_update(
             current.save(update_fields=["status", "updated_at"])
     # Recorded in this transaction; staff review the audience before anything is sent.
     notify_update_posted(update, actor=actor)
+    queue_machine_translation(incident)
     published()
     return update
 

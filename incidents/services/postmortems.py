@@ -24,6 +24,7 @@ from ..models import (
     RemediationState,
 )
 from .events import published
+from .translations import queue_machine_translation
 
 TEXT_FIELDS = ("root_cause", "resolution", "body", "show_pending")
 
@@ -95,6 +96,7 @@ def postmortem_publish(postmortem: Postmortem, *, actor=None) -> Postmortem:
     if not claimed:
         raise ValidationError(_("This postmortem is already published."))
     postmortem.refresh_from_db()
+    queue_machine_translation(postmortem.incident)
     published()
     signals.send_on_commit(
         signals.postmortem_published,

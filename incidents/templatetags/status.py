@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from .. import selectors, timefmt
+from .. import localize, selectors, timefmt
 from ..markdown import render_markdown
 
 register = template.Library()
@@ -74,3 +74,10 @@ def latest_update(incident):
 def uptime_of(table, component):
     """The `Uptime` of `component` in a table keyed by component pk."""
     return table.get(component.pk)
+
+
+@register.filter
+def localized(obj, field: str):
+    """`obj.field` in the active language, English where there is no translation; the result
+    knows whether it is a fallback, a machine translation or stale (see incidents.localize)."""
+    return localize.localized(obj, field)
