@@ -56,6 +56,32 @@ class Component(Schema):
     )
 
 
+# Languages incidents can be translated into (all of LANGUAGES but English, the source).
+TranslationLanguage = Literal["it", "de", "es", "fr", "ja", "pt-br"]
+
+
+class TranslatedText(Schema):
+    text: str = Field(description="The translation (Markdown where the English field is).")
+    machine: bool = Field(description="Made by machine translation.")
+    reviewed: bool = Field(description="Written or checked by a person.")
+    stale: bool = Field(description="The English text changed since it was translated.")
+
+
+class IncidentTranslation(Schema):
+    name: TranslatedText | None = None
+    summary: TranslatedText | None = None
+
+
+class IncidentUpdateTranslation(Schema):
+    body: TranslatedText | None = None
+
+
+TRANSLATIONS_DESCRIPTION = (
+    "Only with `?lang=`: the translations into that language, by language code; a field "
+    "without a translation is absent. The English fields above are unchanged and authoritative."
+)
+
+
 class AffectedComponent(Schema):
     code: str
     name: str
@@ -75,6 +101,9 @@ class IncidentUpdate(Schema):
     deliver_notifications: bool
     custom_tweet: str | None
     tweet_id: str | None
+    translations: dict[TranslationLanguage, IncidentUpdateTranslation] | None = Field(
+        default=None, description=TRANSLATIONS_DESCRIPTION
+    )
 
 
 class Incident(Schema):
@@ -91,6 +120,9 @@ class Incident(Schema):
     page_id: str
     incident_updates: list[IncidentUpdate]
     components: list[Component]
+    translations: dict[TranslationLanguage, IncidentTranslation] | None = Field(
+        default=None, description=TRANSLATIONS_DESCRIPTION
+    )
 
 
 class ManagedIncident(Incident):
