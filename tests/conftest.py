@@ -25,6 +25,13 @@ def utc(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
+def pytest_configure(config):
+    """The catalogs compiled, as `make install` does, so that a bare `pytest` reads them too."""
+    from incidents.management.commands.compiletranslations import compile_catalogs
+
+    compile_catalogs()
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
