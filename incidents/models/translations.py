@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .base import Timestamped
@@ -111,7 +112,8 @@ class Translation(Timestamped):
         return f"{self.field} [{self.language}]"
 
     def get_absolute_url(self) -> str:
-        return f"/{self.language}{self.incident.get_absolute_url()}"
+        with translation.override(self.language):
+            return self.incident.get_absolute_url()
 
     @property
     def source_text(self) -> str:
