@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench clean messages compile-messages
 
 $(BIN)/python:
 	@py=$$(scripts/find-python) && echo "Creating $(VENV) with $$py" && "$$py" -m venv $(VENV)
@@ -14,16 +14,26 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(STAMP)
+install: $(STAMP) compile-messages
+
+# The translation catalogs: locale/*/LC_MESSAGES/django.po are committed, the .mo files are
+# compiled here in pure Python (no GNU gettext needed to install or run).
+compile-messages: $(STAMP)
+	$(BIN)/python -m incidents.management.commands.compiletranslations locale
+
+# After changing strings: brings the catalogs up to date (needs GNU gettext: apt-get install
+# gettext), then translate the new entries; the catalog test fails until every one is.
+messages: $(STAMP)
+	DEBUG=true $(BIN)/python manage.py updatemessages
 
 # The laptop run is a development server: DEBUG on unless the environment says otherwise.
 run: export DEBUG ?= true
-run: $(STAMP)
+run: $(STAMP) compile-messages
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py loaddemo --if-empty
 	PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
-test: $(STAMP)
+test: $(STAMP) compile-messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -11,6 +11,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import services
+from .admin_translations import (
+    TranslationInline,
+    TranslationsAdminMixin,
+    missing_translations_table,
+)
 from .forms import (
     IncidentCreateForm,
     MaintenanceChangeForm,
@@ -130,15 +135,22 @@ class UpdateInline(admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(ServiceDeleteMixin, admin.ModelAdmin):
+class IncidentAdmin(TranslationsAdminMixin, ServiceDeleteMixin, admin.ModelAdmin):
     list_display = ["name", "status", "impact", "started_at", "resolved_at", "public_link"]
     list_filter = ["status", "impact"]
     search_fields = ["name", "public_id"]
     date_hierarchy = "started_at"
-    fields = [*EDITABLE_INCIDENT_FIELDS, "status", "monitoring_at", "public_id"]
-    readonly_fields = ["status", "monitoring_at", "public_id"]
-    inlines = [UpdateInline]
+    fields = [
+        *EDITABLE_INCIDENT_FIELDS, "status", "monitoring_at", "public_id", "missing_translations",
+    ]  # fmt: skip
+    readonly_fields = ["status", "monitoring_at", "public_id", "missing_translations"]
+    inlines = [UpdateInline, TranslationInline]
     delete_service = services.incident_delete
+
+    @admin.display(description=_("Missing or stale translations"))
+    def missing_translations(self, obj):
+        """Every text of the incident (updates and postmortem included) still to translate."""
+        return missing_translations_table(obj) if obj and obj.pk else "—"
 
     def get_queryset(self, request):
         # Scheduled maintenance has its own admin.
@@ -223,7 +235,7 @@ class IncidentAdmin(ServiceDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(IncidentUpdate)
-class IncidentUpdateAdmin(admin.ModelAdmin):
+class IncidentUpdateAdmin(TranslationsAdminMixin, admin.ModelAdmin):
     """Corrections to published timeline entries (managers); new entries go through the
     incident's "Post an update" form."""
 
@@ -232,6 +244,7 @@ class IncidentUpdateAdmin(admin.ModelAdmin):
     fields = ["incident", "status", "body", "display_at", "deliver_notifications", "author"]
     readonly_fields = ["incident", "status", "deliver_notifications", "author"]
     search_fields = ["body", "incident__name"]
+    inlines = [TranslationInline]
 
     def has_add_permission(self, request):
         return False
@@ -376,6 +389,7 @@ class RemediationItemInline(admin.TabularInline):
     model = RemediationItem
     fields = ["position", "description", "state", "owner", "due_date"]
     extra = 1
+    show_change_link = True  # where the item's translations are
     ordering = ["position", "pk"]
 
     def has_change_permission(self, request, obj=None):
@@ -393,7 +407,7 @@ class RemediationItemInline(admin.TabularInline):
 
 
 @admin.register(Postmortem)
-class PostmortemAdmin(admin.ModelAdmin):
+class PostmortemAdmin(TranslationsAdminMixin, admin.ModelAdmin):
     """Drafting, publishing and reverting postmortems, all through the services.
 
     Publishing and reverting need the "publish postmortem" permission (Incident managers); so
@@ -409,7 +423,7 @@ class PostmortemAdmin(admin.ModelAdmin):
         "status", "published_at", "published_by",
     ]  # fmt: skip
     readonly_fields = ["status", "published_at", "published_by"]
-    inlines = [RemediationItemInline]
+    inlines = [RemediationItemInline, TranslationInline]
 
     @staticmethod
     def may_change(request, obj) -> bool:
@@ -473,6 +487,8 @@ class PostmortemAdmin(admin.ModelAdmin):
         obj._state.adding = False
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is not RemediationItem:
+            return super().save_formset(request, form, formset, change)
         postmortem = form.instance
         # What the admin's change message reads (normally set by formset.save()).
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
@@ -539,6 +555,26 @@ class PostmortemAdmin(admin.ModelAdmin):
             "change_url": change_url,
         }
         return TemplateResponse(request, "admin/incidents/postmortem/confirm.html", context)
+
+
+@admin.register(RemediationItem)
+class RemediationItemAdmin(TranslationsAdminMixin, admin.ModelAdmin):
+    """A remediation item's translations; the item itself is edited in its postmortem."""
+
+    list_display = ["__str__", "postmortem", "state"]
+    list_select_related = ["postmortem__incident"]
+    fields = ["postmortem", "description", "state", "owner", "due_date"]
+    readonly_fields = fields
+    inlines = [TranslationInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        pass  # nothing of the item changes here; the translations are saved by the inline
 
 
 @admin.register(IncidentTemplate)

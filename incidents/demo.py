@@ -4,7 +4,8 @@ few accounts mapped to their pods.
 
 The incident follows the structure of a real one (a false "payment failed" banner shown to
 admins on several pods in March 2024): impact from 19:00 UTC on March 20 to 01:07 UTC on
-March 21, and five updates. Loaded through the services, like any staff input.
+March 21, and five updates, with an Italian translation marked as machine-made. Loaded through
+the services, like any staff input.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .models import (
     IncidentTemplate,
     Postmortem,
     RemediationState,
+    Translation,
 )
 from .pods.models import AccountPod
 from .pods.services import account_upsert
@@ -127,6 +129,59 @@ POSTMORTEM_REMEDIATION = [
 # Accounts readers can look up on /my/ (their subdomains), and their pods.
 ACCOUNTS = [("acme", "Pod 13"), ("globex", "Pod 14"), ("initech", "Pod 17"), ("umbrella", "Pod 18")]
 
+# The Italian version of the incident, as a machine translation would give it (and marked so:
+# the page says the English is authoritative).
+ITALIAN = {
+    "name": "Agli amministratori compare un falso avviso di “pagamento non riuscito”",
+    "summary": (
+        "Dalle 19:00 UTC del 20 marzo fino alle 01:07 UTC del 21 marzo 2024, gli amministratori "
+        "di alcuni account su diversi pod hanno visto nel prodotto un avviso secondo cui un "
+        "pagamento non era andato a buon fine. I loro account erano in regola e non avevano "
+        "nulla in sospeso. L'avviso chiedeva di rivolgersi al titolare dell'account per un "
+        "problema di pagamento inesistente, causando preoccupazione e lavoro inutili."
+    ),
+    "updates": [
+        "Stiamo verificando le segnalazioni di amministratori che vedono un avviso di "
+        "“pagamento non riuscito” anche se i loro account sono in regola con i pagamenti. "
+        "Pubblicheremo un nuovo aggiornamento non appena avremo altre informazioni.",
+        "I nostri tecnici stanno ancora cercando di capire perché l'avviso errato di "
+        "“pagamento non riuscito” compare su account in regola. Il prossimo aggiornamento "
+        "arriverà entro un'ora, o prima se sapremo di più.",
+        "Eliminare il falso avviso di “pagamento non riuscito” resta la priorità principale "
+        "dei nostri tecnici. Condivideremo qui le novità appena disponibili.",
+        "È attiva una modifica di configurazione che impedisce la comparsa dell'avviso errato "
+        "di “pagamento non riuscito”. Gli account interessati stanno tornando alla normalità e "
+        "continuiamo a tenere la situazione sotto stretto controllo. Seguirà un aggiornamento "
+        "finale.",
+        "Il falso avviso di “pagamento non riuscito” è stato corretto: gli amministratori di "
+        "account in regola non lo vedono più. Ora stiamo analizzando la causa principale per "
+        "evitare che si ripeta. Grazie per la pazienza dimostrata mentre lavoravamo alla "
+        "soluzione.",
+    ],
+    "root_cause": (
+        "Un servizio interno stabilisce quali clienti vedono quali messaggi all'interno del "
+        "prodotto. Una modifica di routine a questo servizio ha eliminato per errore una "
+        "condizione: il controllo dello stato dei pagamenti dell'account. Senza quel controllo, "
+        "l'avviso di “pagamento non riuscito” è stato indirizzato a un gruppo di account molto "
+        "più ampio di quelli realmente in ritardo con i pagamenti."
+    ),
+    "resolution": (
+        "Abbiamo disattivato l'avviso difettoso verso le 00:45 UTC del 21 marzo, così che "
+        "nessun altro amministratore lo vedesse. Una modifica di configurazione lo ha poi "
+        "rimosso dagli account che lo mostravano ancora, e abbiamo seguito il ripristino fino "
+        "alla fine dell'impatto alle 01:07 UTC."
+    ),
+    "remediation": [
+        "Rivedere il modo in cui scegliamo il pubblico dei messaggi nel prodotto, in modo che "
+        "lo stato dei pagamenti faccia sempre parte della decisione, e verificare che i dati "
+        "di pagamento su cui si basa siano accurati e aggiornati.",
+        "Richiedere una seconda revisione, e controlli prima e dopo il rilascio, per ogni "
+        "modifica alle regole che indirizzano i messaggi nel prodotto.",
+        "Inviare un avviso quando un messaggio nel prodotto raggiunge all'improvviso molti più "
+        "account del solito, così da individuare un pubblico sbagliato in pochi minuti.",
+    ],
+}
+
 MAINTENANCE_NAME = "Database upgrade on Pod 17"
 MAINTENANCE_BODY = (
     "We will upgrade the database servers of Pod 17. Accounts on Pod 17 may see slower "
@@ -166,6 +221,9 @@ def load_demo() -> bool:
         incident = _incident(components)
     if not Postmortem.objects.filter(incident=incident).exists():
         _postmortem(incident)
+        created = True
+    if not Translation.objects.filter(incident=incident, language="it").exists():
+        _italian(incident)
         created = True
     if not Incident.objects.maintenances().filter(name=MAINTENANCE_NAME).exists():
         _maintenance(components)
@@ -221,6 +279,26 @@ def _postmortem(incident: Incident) -> Postmortem:
             postmortem, description=description, state=state, owner=owner, due_date=due_date
         )
     return services.postmortem_publish(postmortem)
+
+
+def _italian(incident: Incident) -> None:
+    """The Italian translation of the incident, marked as made by machine translation."""
+
+    def save(obj, field, text):
+        services.translation_save(obj, field=field, language="it", text=text, machine=True)
+
+    save(incident, "name", ITALIAN["name"])
+    save(incident, "summary", ITALIAN["summary"])
+    for update, text in zip(
+        incident.updates.order_by("display_at"), ITALIAN["updates"], strict=True
+    ):
+        save(update, "body", text)
+    postmortem = incident.postmortem
+    save(postmortem, "root_cause", ITALIAN["root_cause"])
+    save(postmortem, "resolution", ITALIAN["resolution"])
+    items = postmortem.remediation_items.order_by("position")
+    for item, text in zip(items, ITALIAN["remediation"], strict=True):
+        save(item, "description", text)
 
 
 def _maintenance(components: dict[str, Component]) -> Incident:

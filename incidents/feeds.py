@@ -1,5 +1,9 @@
 """Atom and RSS feeds of incidents, for the whole page and per component or group, and the
-maintenance calendar (iCalendar)."""
+maintenance calendar (iCalendar).
+
+Each language has its own feeds under its prefix (`/it/history.atom`): translated names and
+updates where there are translations, English otherwise.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from . import selectors, timefmt
+from .localize import localized
 from .markdown import render_markdown
 from .models import Component, ComponentGroup, Incident, MaintenanceStatus
 
@@ -67,7 +72,7 @@ class IncidentHistoryRss(Feed):
         return selectors.api_incidents(queryset, limit=FEED_LENGTH)
 
     def item_title(self, item: Incident) -> str:
-        return item.name
+        return localized(item, "name")
 
     def item_description(self, item: Incident) -> str:
         latest = selectors.latest_update(item)
@@ -76,7 +81,7 @@ class IncidentHistoryRss(Feed):
         return (
             f"<p><strong>{escape(latest.get_status_display())}</strong> · "
             f"{escape(timefmt.dated_stamp(latest.display_at, year=True))}</p>"
-            f"{render_markdown(latest.body)}"
+            f"{render_markdown(localized(latest, 'body'))}"
         )
 
     def item_link(self, item: Incident) -> str:

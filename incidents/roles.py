@@ -18,6 +18,7 @@ MODELS = (
     "postmortem",
     "remediationitem",
     "incidenttemplate",
+    "translation",
 )
 
 ROLES: dict[str, set[str]] = {
@@ -33,6 +34,10 @@ ROLES: dict[str, set[str]] = {
         "add_remediationitem",
         "change_remediationitem",
         "delete_remediationitem",
+        # Translate, and review machine translations.
+        "add_translation",
+        "change_translation",
+        "delete_translation",
     },
     # Also edit published text, manage components, maintenance and templates, publish
     # postmortems, delete.

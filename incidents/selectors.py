@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import timefmt
+from .localize import PageNotes, current_language, localized
 from .models import (
     FINISHED_STATUSES,
     Component,
@@ -107,6 +108,11 @@ def _timeline_prefetch() -> Prefetch:
     )
 
 
+def _translations() -> list[str]:
+    """The incidents' translations, prefetched when the page is not in English (the source)."""
+    return [] if current_language() == settings.LANGUAGE_CODE else ["translations"]
+
+
 def _affected_prefetch() -> Prefetch:
     return Prefetch(
         "affected",
@@ -143,7 +149,7 @@ def status_page(
     unfinished = list(
         incidents.exclude(status__in=FINISHED_STATUSES)
         .order_by("-started_at")
-        .prefetch_related(_timeline_prefetch(), _affected_prefetch())
+        .prefetch_related(_timeline_prefetch(), _affected_prefetch(), *_translations())
     )
     open_incidents = [i for i in unfinished if i.kind == IncidentKind.INCIDENT]
     maintenance = sorted(
@@ -153,7 +159,9 @@ def status_page(
     recent = list(
         incidents.past()
         .order_by("-started_at")
-        .prefetch_related(_timeline_prefetch())[: settings.STATUS_RECENT_INCIDENTS]
+        .prefetch_related(_timeline_prefetch(), *_translations())[
+            : settings.STATUS_RECENT_INCIDENTS
+        ]
     )
     groups = component_groups(components)
     return StatusPage(
@@ -185,7 +193,7 @@ def incident_detail(public_id: str) -> Incident:
     """One incident with its timeline and affected components; raises Incident.DoesNotExist."""
     return (
         Incident.objects.select_related("postmortem")
-        .prefetch_related(_timeline_prefetch(), _affected_prefetch())
+        .prefetch_related(_timeline_prefetch(), _affected_prefetch(), *_translations())
         .get(public_id=public_id)
     )
 
@@ -211,6 +219,22 @@ def public_postmortem(incident: Incident) -> PostmortemView:
     if postmortem.is_published:
         return PostmortemView(postmortem)
     return PostmortemView(None, pending=postmortem.show_pending)
+
+
+def translation_notes(incident: Incident, postmortem: PostmortemView) -> PageNotes:
+    """What the incident page, in the active language, must tell about its translations:
+    whether any text shown is an unreviewed machine translation, stale, or English only."""
+    notes = PageNotes()
+    for name in ("name", "summary"):
+        notes.add(localized(incident, name))
+    for update in incident.updates.all():
+        notes.add(localized(update, "body"))
+    if postmortem.postmortem is not None:
+        for name in ("root_cause", "resolution", "body"):
+            notes.add(localized(postmortem.postmortem, name))
+        for item in postmortem.items:
+            notes.add(localized(item, "description"))
+    return notes
 
 
 @dataclass
@@ -271,7 +295,7 @@ def history(
             started_at__gte=_month_start(month), started_at__lt=_month_start(_next_month(month))
         )
         .order_by("-started_at")
-        .prefetch_related(_affected_prefetch())
+        .prefetch_related(_affected_prefetch(), *_translations())
     )
     newer = [m.month for m in months if m.month > month]
     older = [m.month for m in months if m.month < month]
@@ -353,11 +377,18 @@ def api_components(queryset: QuerySet[Component] | None = None) -> list[Componen
 
 
 def api_incidents(
-    queryset=None, limit: int | None = None, order: tuple[str, ...] = ("-started_at", "-created_at")
+    queryset=None,
+    limit: int | None = None,
+    order: tuple[str, ...] = ("-started_at", "-created_at"),
+    *,
+    translations: bool | None = None,
 ) -> list[Incident]:
-    """Incidents with updates, changes, affected components and postmortem, newest first."""
+    """Incidents with updates, changes, affected components and postmortem, newest first;
+    with their translations too when `translations` (by default: when the active language is
+    not English)."""
     queryset = (queryset if queryset is not None else Incident.objects.all()).order_by(*order)
+    extra = _translations() if translations is None else (["translations"] if translations else [])
     queryset = queryset.select_related("postmortem").prefetch_related(
-        _timeline_prefetch(), _affected_prefetch(), "postmortem__remediation_items"
+        _timeline_prefetch(), _affected_prefetch(), "postmortem__remediation_items", *extra
     )
     return list(queryset[:limit] if limit else queryset)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
 from .services import maintenance_run_due, maintenance_send_reminders
+
+logger = logging.getLogger(__name__)
 
 HEARTBEAT_KEY = "worker:heartbeat"
 
@@ -33,3 +37,27 @@ def maintenance_tick() -> dict:
         "started": [m.public_id for m in started],
         "completed": [m.public_id for m in completed],
     }
+
+
+@shared_task(bind=True, max_retries=5)
+def translate_incident(self, incident_id: int) -> int:
+    """Fills the incident's missing machine translations (see `translations_fill_machine`).
+
+    Transient backend failures (unreachable, overloaded) are retried with backoff; what was
+    translated before the failure is kept, so a retry only asks for the rest.
+    """
+    from .machine_translation import TranslationError, get_backend
+    from .models import Incident
+    from .services.translations import translations_fill_machine
+
+    backend = get_backend()
+    incident = Incident.objects.filter(pk=incident_id).first()
+    if backend is None or incident is None:
+        return 0
+    try:
+        return len(translations_fill_machine(incident, backend))
+    except TranslationError as error:
+        if error.permanent:
+            logger.error("machine translation of incident %s failed: %s", incident_id, error)
+            return 0
+        raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error

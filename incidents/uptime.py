@@ -28,6 +28,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from . import timefmt
+from .localize import current_language
 from .models import (
     Component,
     ComponentStatus,
@@ -145,6 +146,9 @@ def _worst_status_rows(since: datetime, now: datetime, incidents: QuerySet[Incid
                 )
             }
         )
+    if current_language() != settings.LANGUAGE_CODE:
+        # The tooltips' incident names in the page's language (one query for all).
+        queryset = queryset.prefetch_related("incident__translations")
     return queryset.select_related("incident").only(
         "component_id",
         "status",

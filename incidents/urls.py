@@ -6,7 +6,6 @@ app_name = "incidents"
 
 urlpatterns = [
     path("", views.status, name="status"),
-    path("healthz", views.healthz, name="healthz"),
     path("incidents/<slug:public_id>/", views.incident, name="incident"),
     path("history/", views.history, name="history"),
     path("history.atom", feeds.IncidentHistoryAtom(), name="history-atom"),

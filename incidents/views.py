@@ -19,6 +19,7 @@ def incident(request, public_id: str):
         found = selectors.incident_detail(public_id)
     except Incident.DoesNotExist:
         raise Http404("No such incident.") from None
+    postmortem = selectors.public_postmortem(found)
     return render(
         request,
         "incidents/incident.html",
@@ -26,7 +27,8 @@ def incident(request, public_id: str):
             "incident": found,
             "timeline": selectors.timeline(found),
             "affected": selectors.affected_components(found),
-            "postmortem": selectors.public_postmortem(found),
+            "postmortem": postmortem,
+            "translation": selectors.translation_notes(found, postmortem),
             "more_info_links": settings.STATUS_MORE_INFO_LINKS,
         },
     )

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "incidents.languages.RootLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "incidents.cache.PublicPageCacheMiddleware",
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "incidents.context_processors.page",
+                "incidents.context_processors.languages",
             ],
         },
     },
@@ -111,7 +113,17 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+# English is the source and has no URL prefix; the others live under /<code>/ (see urls.py).
+LANGUAGES = [
+    ("en", _("English")),
+    ("it", _("Italian")),
+    ("de", _("German")),
+    ("es", _("Spanish")),
+    ("fr", _("French")),
+    ("ja", _("Japanese")),
+    ("pt-br", _("Brazilian Portuguese")),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
@@ -170,6 +182,14 @@ CELERY_BEAT_SCHEDULE = {
 # markdownx renders its preview through our sanitizing renderer.
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "incidents.markdown.render_markdown"
 MARKDOWNX_MEDIA_PATH = "markdownx/"
+
+# Machine translation of incidents (incidents/machine_translation.py): a backend's dotted path,
+# e.g. "incidents.machine_translation.LibreTranslate", or empty to translate by hand only.
+MACHINE_TRANSLATION_BACKEND = env.str("MACHINE_TRANSLATION_BACKEND", default="")
+LIBRETRANSLATE_URL = env.str("LIBRETRANSLATE_URL", default="")
+LIBRETRANSLATE_API_KEY = env.str("LIBRETRANSLATE_API_KEY", default="")
+if MACHINE_TRANSLATION_BACKEND.endswith(".LibreTranslate") and not LIBRETRANSLATE_URL:
+    raise ImproperlyConfigured("LIBRETRANSLATE_URL must be set to use LibreTranslate.")
 
 # The status page itself.
 STATUSPAGE_NAME = env.str("STATUSPAGE_NAME", default="Example Status")

@@ -1,18 +1,28 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from incidents import languages
 from incidents.api.router import api
+from incidents.views import healthz
 
+# Staff and machine endpoints are not translated and have no language prefix.
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("markdownx/", include("incidents.staff")),
+    path("healthz", healthz, name="healthz"),
+    path("language/<str:code>/", languages.switch, name="switch-language"),
+]
+# The public pages: English at /, every other language under its prefix (/it/, /pt-br/, ...).
+urlpatterns += i18n_patterns(
     path("", include("incidents.notifications.urls")),
     path("", include("incidents.pods.urls")),
     path("", include("incidents.urls")),
-]
+    prefix_default_language=False,
+)
 
 if settings.DEBUG:
     urlpatterns.append(

@@ -11,9 +11,25 @@ from incidents import services
 from incidents.models import Component, ComponentGroup, ComponentStatus
 from incidents.roles import INCIDENT_MANAGERS, SUPPORT_STAFF
 
+# The admin's translation inline, empty: its management form, as a browser posts it.
+TRANSLATIONS_PREFIX = "incidents-translation-content_type-object_id"
+NO_TRANSLATIONS = {
+    f"{TRANSLATIONS_PREFIX}-TOTAL_FORMS": "0",
+    f"{TRANSLATIONS_PREFIX}-INITIAL_FORMS": "0",
+    f"{TRANSLATIONS_PREFIX}-MIN_NUM_FORMS": "0",
+    f"{TRANSLATIONS_PREFIX}-MAX_NUM_FORMS": "1000",
+}
+
 
 def utc(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)
+
+
+def pytest_configure(config):
+    """The catalogs compiled, as `make install` does, so that a bare `pytest` reads them too."""
+    from incidents.management.commands.compiletranslations import compile_catalogs
+
+    compile_catalogs()
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from incidents import services
 from incidents.models import Component, Incident
+from tests.conftest import NO_TRANSLATIONS
 
 
 def _post_update_url(incident):
@@ -114,6 +115,7 @@ def test_manager_edits_published_text_through_the_service(manager_client, make_i
         "updates-TOTAL_FORMS": "1", "updates-INITIAL_FORMS": "1",
         "updates-MIN_NUM_FORMS": "0", "updates-MAX_NUM_FORMS": "1000",
         "updates-0-id": incident.updates.get().pk, "updates-0-incident": incident.pk,
+        **NO_TRANSLATIONS,
     }  # fmt: skip
     data.pop("summary", None)
     response = manager_client.post(url, data)

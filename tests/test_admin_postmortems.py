@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.models import Incident, IncidentTemplate, Postmortem
+from tests.conftest import NO_TRANSLATIONS
 
 
 @pytest.fixture
@@ -35,6 +36,7 @@ def inline_data(postmortem, rows):
         "remediation_items-INITIAL_FORMS": str(sum(1 for r in rows if r.get("id"))),
         "remediation_items-MIN_NUM_FORMS": "0",
         "remediation_items-MAX_NUM_FORMS": "1000",
+        **NO_TRANSLATIONS,
     }
     for n, row in enumerate(rows):
         for key, value in row.items():

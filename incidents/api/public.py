@@ -1,15 +1,18 @@
 """Public status API, Statuspage v2 compatible: unauthenticated GETs (CORS `*`, set by
 django-cors-headers for /api/v2/).
 
-`?component=<id>` narrows any answer to what that component's readers see (for a pod, the
-pod's page: see incidents/pods/selectors.py); an addition to Statuspage's API. Without it the
-answers are unchanged.
+Two additions to Statuspage's API, each absent unless asked for:
+- `?component=<id>` narrows an answer to what that component's readers see (for a pod, the
+  pod's page: see incidents/pods/selectors.py);
+- `?lang=<code>` adds `translations` in that language to each incident and update, the
+  English fields unchanged.
 """
 
 from __future__ import annotations
 
 from django.http import Http404
-from ninja import Query, Router
+from ninja import Query, Router, Schema
+from pydantic import Field
 
 from .. import selectors
 from ..models import Component, Incident
@@ -25,141 +28,159 @@ COMPONENT_FILTER = (
     "incidents and maintenance that affect the pod or no pod at all. For another "
     "component: that component and the incidents that affect it. An unknown id is 404."
 )
-NOT_FOUND = {404: schemas.Error}
+ERRORS = {404: schemas.Error, 422: schemas.Error}
 
 
-def _maintenance_now(scope: pod_selectors.Scope | None = None):
-    """Upcoming and in-progress maintenance, soonest first (as the summary lists them)."""
-    queryset = Incident.objects.upcoming() | Incident.objects.active_maintenance()
+class Filters(Schema):
+    component: str | None = Field(default=None, description=COMPONENT_FILTER)
+    lang: schemas.TranslationLanguage | None = Field(
+        default=None,
+        description=(
+            "Adds `translations` in this language to each incident and update (English "
+            "fields unchanged)."
+        ),
+    )
+
+    def scope(self) -> pod_selectors.Scope | None:
+        if not self.component:
+            return None
+        found = Component.objects.select_related("group").filter(public_id=self.component)
+        if not found:
+            raise Http404
+        return pod_selectors.scope(found[0])
+
+    @property
+    def languages(self) -> list[str]:
+        return [self.lang] if self.lang else []
+
+
+def _found(
+    queryset, filters: Filters, scope, *, limit=None, order=("-started_at", "-created_at")
+) -> list[Incident]:
     return selectors.api_incidents(
-        scope.incidents(queryset) if scope else queryset, order=("scheduled_for",)
+        scope.incidents(queryset) if scope else queryset,
+        limit=limit,
+        order=order,
+        translations=bool(filters.languages),
     )
 
 
-def _scope(component: str | None) -> pod_selectors.Scope | None:
-    if not component:
-        return None
-    found = Component.objects.select_related("group").filter(public_id=component).first()
-    if found is None:
-        raise Http404
-    return pod_selectors.scope(found)
+def _incidents(queryset, filters: Filters, scope, **kwargs) -> list[dict]:
+    found = _found(queryset, filters, scope, **kwargs)
+    return [serializers.incident(i, filters.languages) for i in found]
 
 
-def _components(scope: pod_selectors.Scope | None) -> list[Component]:
+def _components(scope) -> list[Component]:
     return selectors.api_components(scope.components() if scope else None)
-
-
-def _incidents(queryset, scope: pod_selectors.Scope | None, limit: int | None = None):
-    return selectors.api_incidents(scope.incidents(queryset) if scope else queryset, limit=limit)
-
-
-def _page_status(scope: pod_selectors.Scope | None):
-    components = _components(scope)
-    unresolved = _incidents(Incident.objects.open(), scope)
-    overall = selectors.overall_status(components, unresolved)
-    return components, unresolved, overall
 
 
 @router.get(
     "summary.json",
-    response={200: schemas.Summary, **NOT_FOUND},
+    response={200: schemas.Summary, **ERRORS},
     summary="Summary",
     exclude_unset=True,
 )
-def summary(request, component: str | None = Query(None, description=COMPONENT_FILTER)):
-    scope = _scope(component)
-    components, unresolved, overall = _page_status(scope)
+def summary(request, filters: Query[Filters]):
+    scope = filters.scope()
+    components = _components(scope)
+    unresolved = _found(Incident.objects.open(), filters, scope)
+    maintenance = _incidents(
+        Incident.objects.upcoming() | Incident.objects.active_maintenance(),
+        filters,
+        scope,
+        order=("scheduled_for",),
+    )
     return {
         "page": serializers.page(),
         "components": serializers.components(components),
-        "incidents": [serializers.incident(i) for i in unresolved],
-        "scheduled_maintenances": [serializers.incident(m) for m in _maintenance_now(scope)],
-        "status": serializers.status(overall),
+        "incidents": [serializers.incident(i, filters.languages) for i in unresolved],
+        "scheduled_maintenances": maintenance,
+        "status": serializers.status(selectors.overall_status(components, unresolved)),
     }
 
 
 @router.get(
     "status.json",
-    response={200: schemas.PageStatus, **NOT_FOUND},
+    response={200: schemas.PageStatus, **ERRORS},
     summary="Status",
     exclude_unset=True,
 )
-def status(request, component: str | None = Query(None, description=COMPONENT_FILTER)):
-    _items, _unresolved, overall = _page_status(_scope(component))
+def status(request, filters: Query[Filters]):
+    scope = filters.scope()
+    unresolved = _found(Incident.objects.open(), filters, scope)
+    overall = selectors.overall_status(_components(scope), unresolved)
     return {"page": serializers.page(), "status": serializers.status(overall)}
 
 
 @router.get(
     "components.json",
-    response={200: schemas.PageComponents, **NOT_FOUND},
+    response={200: schemas.PageComponents, **ERRORS},
     summary="Components",
     exclude_unset=True,
 )
-def components(request, component: str | None = Query(None, description=COMPONENT_FILTER)):
-    items = _components(_scope(component))
+def components(request, filters: Query[Filters]):
+    items = _components(filters.scope())
     return {"page": serializers.page(), "components": serializers.components(items)}
 
 
 @router.get(
     "incidents.json",
-    response={200: schemas.PageIncidents, **NOT_FOUND},
+    response={200: schemas.PageIncidents, **ERRORS},
     summary="Incidents",
     exclude_unset=True,
 )
-def incidents(request, component: str | None = Query(None, description=COMPONENT_FILTER)):
-    """The 50 most recent incidents, unresolved and resolved."""
-    # Incidents only, as Statuspage: maintenance has its own endpoints and statuses.
-    items = _incidents(Incident.objects.incidents(), _scope(component), limit=RECENT_INCIDENTS)
-    return {"page": serializers.page(), "incidents": [serializers.incident(i) for i in items]}
+def incidents(request, filters: Query[Filters]):
+    """The 50 most recent incidents, unresolved and resolved (maintenance has its own)."""
+    items = _incidents(
+        Incident.objects.incidents(), filters, filters.scope(), limit=RECENT_INCIDENTS
+    )
+    return {"page": serializers.page(), "incidents": items}
 
 
 @router.get(
     "incidents/unresolved.json",
-    response={200: schemas.PageIncidents, **NOT_FOUND},
+    response={200: schemas.PageIncidents, **ERRORS},
     summary="Unresolved incidents",
     exclude_unset=True,
 )
-def unresolved_incidents(
-    request, component: str | None = Query(None, description=COMPONENT_FILTER)
-):
-    items = _incidents(Incident.objects.open(), _scope(component))
-    return {"page": serializers.page(), "incidents": [serializers.incident(i) for i in items]}
+def unresolved_incidents(request, filters: Query[Filters]):
+    items = _incidents(Incident.objects.open(), filters, filters.scope())
+    return {"page": serializers.page(), "incidents": items}
 
 
-def _maintenances(queryset) -> dict:
-    items = selectors.api_incidents(queryset, limit=RECENT_INCIDENTS, order=("-scheduled_for",))
-    return {
-        "page": serializers.page(),
-        "scheduled_maintenances": [serializers.incident(m) for m in items],
-    }
+def _maintenances(queryset, filters: Filters) -> dict:
+    items = _incidents(
+        queryset, filters, filters.scope(), limit=RECENT_INCIDENTS, order=("-scheduled_for",)
+    )
+    return {"page": serializers.page(), "scheduled_maintenances": items}
 
 
 @router.get(
     "scheduled-maintenances.json",
-    response=schemas.PageMaintenances,
+    response={200: schemas.PageMaintenances, **ERRORS},
     summary="Scheduled maintenances",
     exclude_unset=True,
 )
-def scheduled_maintenances(request):
+def scheduled_maintenances(request, filters: Query[Filters]):
     """The 50 most recent scheduled maintenances, in any status."""
-    return _maintenances(Incident.objects.maintenances())
+    return _maintenances(Incident.objects.maintenances(), filters)
 
 
 @router.get(
     "scheduled-maintenances/upcoming.json",
-    response=schemas.PageMaintenances,
+    response={200: schemas.PageMaintenances, **ERRORS},
     summary="Upcoming scheduled maintenances",
     exclude_unset=True,
 )
-def upcoming_maintenances(request):
-    return _maintenances(Incident.objects.upcoming())
+def upcoming_maintenances(request, filters: Query[Filters]):
+    return _maintenances(Incident.objects.upcoming(), filters)
 
 
 @router.get(
     "scheduled-maintenances/active.json",
-    response=schemas.PageMaintenances,
+    response={200: schemas.PageMaintenances, **ERRORS},
     summary="Active scheduled maintenances",
     exclude_unset=True,
 )
-def active_maintenances(request):
-    return _maintenances(Incident.objects.active_maintenance())
+def active_maintenances(request, filters: Query[Filters]):
+    return _maintenances(Incident.objects.active_maintenance(), filters)

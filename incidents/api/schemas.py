@@ -59,6 +59,32 @@ class Component(Schema):
     )
 
 
+# Languages incidents can be translated into (all of LANGUAGES but English, the source).
+TranslationLanguage = Literal["it", "de", "es", "fr", "ja", "pt-br"]
+
+
+class TranslatedText(Schema):
+    text: str = Field(description="The translation (Markdown where the English field is).")
+    machine: bool = Field(description="Made by machine translation.")
+    reviewed: bool = Field(description="Written or checked by a person.")
+    stale: bool = Field(description="The English text changed since it was translated.")
+
+
+class IncidentTranslation(Schema):
+    name: TranslatedText | None = None
+    summary: TranslatedText | None = None
+
+
+class IncidentUpdateTranslation(Schema):
+    body: TranslatedText | None = None
+
+
+TRANSLATIONS_DESCRIPTION = (
+    "Only with `?lang=`: the translations into that language, by language code; a field "
+    "without a translation is absent. The English fields above are unchanged and authoritative."
+)
+
+
 class AffectedComponent(Schema):
     code: str
     name: str
@@ -78,6 +104,9 @@ class IncidentUpdate(Schema):
     deliver_notifications: bool
     custom_tweet: str | None
     tweet_id: str | None
+    translations: dict[TranslationLanguage, IncidentUpdateTranslation] | None = Field(
+        default=None, description=TRANSLATIONS_DESCRIPTION
+    )
 
 
 class Incident(Schema):
@@ -96,6 +125,9 @@ class Incident(Schema):
     components: list[Component]
     scheduled_for: Timestamp | None = Field(default=None, description="Maintenance only.")
     scheduled_until: Timestamp | None = Field(default=None, description="Maintenance only.")
+    translations: dict[TranslationLanguage, IncidentTranslation] | None = Field(
+        default=None, description=TRANSLATIONS_DESCRIPTION
+    )
 
 
 class ManagedIncident(Incident):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .. import selectors
+from ..localize import translations_of
 from ..models import (
     Component,
     ComponentGroup,
@@ -112,9 +113,9 @@ def group(item: ComponentGroup, member_ids: list[str]) -> dict:
     }
 
 
-def incident_update(update: IncidentUpdate, incident: Incident) -> dict:
+def incident_update(update: IncidentUpdate, incident: Incident, languages=()) -> dict:
     changes = list(update.component_changes.all())
-    return {
+    row = {
         "id": update.public_id,
         "status": update.status,
         "body": update.body,
@@ -136,17 +137,23 @@ def incident_update(update: IncidentUpdate, incident: Incident) -> dict:
         "custom_tweet": None,
         "tweet_id": None,
     }
+    if languages:
+        row["translations"] = translations_of(update, ["body"], languages)
+    return row
 
 
 def shortlink(item: Incident) -> str:
     return settings.SITE_URL + reverse("incidents:incident", args=[item.public_id])
 
 
-def incident(item: Incident) -> dict:
-    """The public (v2) incident, newest update first as Statuspage orders them. A scheduled
-    maintenance adds its window and reports its impact as "maintenance"."""
+def incident(item: Incident, languages=()) -> dict:
+    """The public (v2) incident, newest update first as Statuspage orders them.
+
+    With `languages`, the incident and each update carry `translations` in those languages:
+    additions beside the English fields, which stay as they are.
+    """
     updates = sorted(item.updates.all(), key=lambda u: (u.display_at, u.created_at), reverse=True)
-    shape = {
+    row = {
         "id": item.public_id,
         "name": item.name,
         "status": item.status,
@@ -158,13 +165,15 @@ def incident(item: Incident) -> dict:
         "shortlink": shortlink(item),
         "started_at": timestamp(item.started_at),
         "page_id": settings.STATUSPAGE_PAGE_ID,
-        "incident_updates": [incident_update(u, item) for u in updates],
-        "components": [component(row.component) for row in item.affected.all()],
+        "incident_updates": [incident_update(u, item, languages) for u in updates],
+        "components": [component(affected.component) for affected in item.affected.all()],
     }
     if item.is_maintenance:
-        shape["scheduled_for"] = timestamp(item.scheduled_for)
-        shape["scheduled_until"] = timestamp(item.scheduled_until)
-    return shape
+        row["scheduled_for"] = timestamp(item.scheduled_for)
+        row["scheduled_until"] = timestamp(item.scheduled_until)
+    if languages:
+        row["translations"] = translations_of(item, ["name", "summary"], languages)
+    return row
 
 
 def postmortem_markdown(postmortem: Postmortem | None) -> str | None:

@@ -14,10 +14,12 @@ from .incidents import (
 )
 from .postmortems import Postmortem, PostmortemStatus, RemediationItem, RemediationState
 from .templates import IncidentTemplate
+from .translations import TRANSLATABLE_FIELDS, Translation, source_revision
 
 __all__ = [
     "ACTIVE_STATUSES",
     "FINISHED_STATUSES",
+    "TRANSLATABLE_FIELDS",
     "Component",
     "ComponentGroup",
     "ComponentStatus",
@@ -34,5 +36,7 @@ __all__ = [
     "PostmortemStatus",
     "RemediationItem",
     "RemediationState",
+    "Translation",
     "UpdateComponentChange",
+    "source_revision",
 ]

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from incidents import timefmt
+from incidents.localize import PageNotes, localized
 from incidents.markdown import render_markdown
 
 from . import tokens
@@ -72,8 +73,12 @@ def notification_context(notification: Notification) -> dict:
         "site_url": site_url("/"),
         "components": [str(c) for c in notification.components.select_related("group")],
     }
+    notes = PageNotes()
     if incident is not None:
+        context["incident_name"] = notes.add(localized(incident, "name"))
         context["incident_url"] = site_url(incident.get_absolute_url())
+        with translation.override(settings.LANGUAGE_CODE):
+            context["english_url"] = site_url(incident.get_absolute_url())
         if incident.resolved_at:
             context["window"] = timefmt.window(incident.started_at, incident.resolved_at)
         if getattr(incident, "scheduled_for", None) and getattr(incident, "scheduled_until", None):
@@ -83,8 +88,13 @@ def notification_context(notification: Notification) -> dict:
     if update is not None:
         context["stamp"] = timefmt.dated_stamp(update.display_at)
         context["status_label"] = update.get_status_display()
-        context["body_text"] = update.body
-        context["body_html"] = render_markdown(update.body)
+        body = notes.add(localized(update, "body"))
+        context["body_text"] = body
+        context["body_html"] = render_markdown(body)
+    source = notification.source
+    if source is not None and hasattr(source, "root_cause"):
+        notes.add(localized(source, "root_cause"))
+    context["machine_translated"] = notes.machine
     return context
 
 

@@ -41,6 +41,12 @@ from .postmortems import (
     remediation_items_reorder,
 )
 from .templates import incident_template_delete, incident_template_save
+from .translations import (
+    translation_delete,
+    translation_mark_reviewed,
+    translation_save,
+    translations_fill_machine,
+)
 
 __all__ = [
     "component_delete",
@@ -70,6 +76,10 @@ __all__ = [
     "remediation_item_delete",
     "remediation_item_update",
     "remediation_items_reorder",
+    "translation_delete",
+    "translation_mark_reviewed",
+    "translation_save",
+    "translations_fill_machine",
     "update_edit",
     "update_post",
 ]

@@ -23,6 +23,7 @@ from ..models import (
 from ..notifications.services.notifications import notify_update_posted
 from .components import validate_component_status
 from .events import published, snapshot
+from .translations import queue_machine_translation
 
 ComponentChanges = Mapping[Component, str]
 
@@ -107,6 +108,7 @@ def _apply_update(
             current.save(update_fields=["status", "updated_at"])
     # Recorded in this transaction; staff review the audience before anything is sent.
     notify_update_posted(update, actor=actor)
+    queue_machine_translation(incident)
     changes = {change.component.name: [change.old_status, change.new_status]
                for change in update.component_changes.select_related("component")}  # fmt: skip
     published(

@@ -31,6 +31,7 @@ from ..models import (
 )
 from .events import published, snapshot
 from .incidents import _status_held_elsewhere
+from .translations import queue_machine_translation
 
 S = MaintenanceStatus
 # Which status may follow which; posting the same status again adds a note to the timeline.
@@ -136,6 +137,7 @@ def _write_update(maintenance, status, body, display_at, deliver_notifications, 
     )
     update.full_clean(exclude=["incident"])
     update.save()
+    queue_machine_translation(maintenance)
     return update
 
 

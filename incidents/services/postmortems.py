@@ -24,6 +24,7 @@ from ..models import (
     RemediationState,
 )
 from .events import published, snapshot
+from .translations import queue_machine_translation
 
 TEXT_FIELDS = ("root_cause", "resolution", "body", "show_pending")
 
@@ -98,6 +99,7 @@ def postmortem_publish(postmortem: Postmortem, *, actor=None) -> Postmortem:
     if not claimed:
         raise ValidationError(_("This postmortem is already published."))
     postmortem.refresh_from_db()
+    queue_machine_translation(postmortem.incident)
     published("postmortem.publish", postmortem, actor=actor, after=snapshot(postmortem))
     signals.send_on_commit(
         signals.postmortem_published,

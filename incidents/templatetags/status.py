@@ -8,7 +8,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from .. import selectors, timefmt
+from .. import localize, selectors, timefmt
 from ..markdown import render_markdown
 
 register = template.Library()
@@ -116,3 +116,10 @@ def _quiet_day_title(day, has_data: bool, language: str) -> str:
     from ..uptime import UptimeDay
 
     return conditional_escape(UptimeDay(date=day, has_data=has_data).summary)
+
+
+@register.filter
+def localized(obj, field: str):
+    """`obj.field` in the active language, English where there is no translation; the result
+    knows whether it is a fallback, a machine translation or stale (see incidents.localize)."""
+    return localize.localized(obj, field)

@@ -1,0 +1,131 @@
+"""Translations of what staff write: one row per (object, field, language).
+
+English is the source and authoritative. A translation records where it came from (a machine
+translation, or a person) and which revision of the English text it was made from: a hash of
+that text, so a translation is stale as soon as the English text no longer hashes the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from .base import Timestamped
+from .incidents import Incident, IncidentUpdate
+from .postmortems import Postmortem, RemediationItem
+
+# What can be translated: the model's translatable fields, and whether they are Markdown.
+TRANSLATABLE_FIELDS: dict[type[models.Model], dict[str, bool]] = {
+    Incident: {"name": False, "summary": True},
+    IncidentUpdate: {"body": True},
+    Postmortem: {"root_cause": True, "resolution": True, "body": True},
+    RemediationItem: {"description": True},
+}
+
+
+def source_revision(text: str) -> str:
+    """The revision of an English text: a hash of it, whitespace at the ends ignored."""
+    return hashlib.sha256((text or "").strip().encode()).hexdigest()[:32]
+
+
+def incident_of(obj: models.Model) -> Incident:
+    """The incident a translatable object belongs to."""
+    if isinstance(obj, Incident):
+        return obj
+    if isinstance(obj, IncidentUpdate | Postmortem):
+        return obj.incident
+    if isinstance(obj, RemediationItem):
+        return obj.postmortem.incident
+    raise TypeError(f"{type(obj).__name__} has nothing to translate")
+
+
+class TranslationQuerySet(models.QuerySet):
+    def for_object(self, obj: models.Model):
+        return self.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
+
+
+class Translation(Timestamped):
+    """One field of one object in one language."""
+
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+", verbose_name=_("content type")
+    )
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    content_object = GenericForeignKey("content_type", "object_id")
+    # The incident the text belongs to: a page loads all its translations in one query, and
+    # deleting the incident deletes them.
+    incident = models.ForeignKey(
+        Incident,
+        on_delete=models.CASCADE,
+        related_name="translations",
+        verbose_name=_("incident"),
+    )
+    field = models.CharField(_("field"), max_length=64)
+    language = models.CharField(_("language"), max_length=16)
+    text = models.TextField(_("translation"))
+    machine = models.BooleanField(
+        _("machine translation"),
+        default=False,
+        help_text=_("Made by machine translation; readers are told the English is authoritative."),
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    source_revision = models.CharField(
+        _("source revision"),
+        max_length=64,
+        help_text=_("A hash of the English text this translation was made from."),
+    )
+
+    objects = TranslationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["incident", "content_type", "object_id", "field", "language"]
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "field", "language"],
+                name="translation_unique_field_language",
+            ),
+        ]
+        indexes = [
+            # A page in one language: every translation of one incident.
+            models.Index(fields=["incident", "language"], name="translation_incident_lang"),
+            # The admin's inline: the translations of one object.
+            models.Index(fields=["content_type", "object_id"], name="translation_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field} [{self.language}]"
+
+    def get_absolute_url(self) -> str:
+        with translation.override(self.language):
+            return self.incident.get_absolute_url()
+
+    @property
+    def source_text(self) -> str:
+        obj = self.content_object
+        return getattr(obj, self.field, "") if obj is not None else ""
+
+    @property
+    def is_stale(self) -> bool:
+        """The English text changed since this translation was made (or reviewed)."""
+        return self.source_revision != source_revision(self.source_text)
+
+    @property
+    def needs_disclaimer(self) -> bool:
+        """A machine translation nobody has reviewed."""
+        return self.machine and self.reviewed_at is None
