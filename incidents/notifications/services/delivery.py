@@ -27,7 +27,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .. import webhooks
-from ..emails import Rendered, notification_message, render_notification
+from ..emails import (
+    Rendered,
+    envelope_sender,
+    notification_message,
+    personal_bytes,
+    prepared_bytes,
+    render_notification,
+)
 from ..models import (
     Delivery,
     DeliveryState,
@@ -44,6 +51,8 @@ logger = logging.getLogger(__name__)
 BACKOFF_BASE = 30  # seconds; doubles with each attempt
 BACKOFF_MAX = 3600
 STOP_CHECK_EVERY = 20  # messages between two looks at "stop sending"
+# Accepted mails recorded together: fewer writes; a kill resends at most these (one batch).
+MARK_SENT_EVERY = 50
 
 
 class TransientError(Exception):
@@ -293,8 +302,14 @@ def send_webhooks(notification: Notification, rows: list[Delivery], result: Send
 
 
 def send_emails(notification: Notification, rows: list[Delivery], result: SendResult) -> None:
-    """Sends claimed email rows over one SMTP connection, recording each outcome at once."""
+    """Sends claimed email rows over one SMTP connection, recording each outcome at once.
+
+    Over an SMTP server that takes 8-bit mail, each language's message is built once and each
+    recipient's copy only adds its address and links (see emails.prepared_bytes).
+    """
     rendered: dict[str, Rendered] = {}
+    prepared: dict[str, bytes | None] = {}
+    sent: list[Delivery] = []
     connection = mailers.default
     try:
         connection.open()
@@ -316,11 +331,25 @@ def send_emails(notification: Notification, rows: list[Delivery], result: SendRe
                 rendered[subscriber.language] = render_notification(
                     notification, subscriber.language
                 )
-            try:
-                email = notification_message(
-                    notification, rendered[subscriber.language], subscriber
+                prepared[subscriber.language] = (
+                    prepared_bytes(notification, rendered[subscriber.language])
+                    if _takes_8bit(connection)
+                    else None
                 )
-                connection.send_messages([email])
+            try:
+                shared = prepared[subscriber.language]
+                if shared is not None and subscriber.email.isascii():
+                    connection.connection.sendmail(
+                        envelope_sender(),
+                        [subscriber.email],
+                        personal_bytes(shared, subscriber),
+                        mail_options=["BODY=8BITMIME"],
+                    )
+                else:
+                    email = notification_message(
+                        notification, rendered[subscriber.language], subscriber
+                    )
+                    connection.send_messages([email])
             except Exception as error:
                 verdict = classify(error)
                 if isinstance(verdict, PermanentError):
@@ -331,13 +360,42 @@ def send_emails(notification: Notification, rows: list[Delivery], result: SendRe
                     if isinstance(error, smtplib.SMTPServerDisconnected | OSError):
                         _reconnect(connection)
                 continue
-            _finish(delivery, DeliveryState.SENT)
+            sent.append(delivery)
             result.sent += 1
+            if len(sent) >= MARK_SENT_EVERY:
+                _mark_sent(sent)
     finally:
+        _mark_sent(sent)
         try:
             connection.close()
         except Exception:
             logger.debug("closing the SMTP connection failed", exc_info=True)
+
+
+def _mark_sent(sent: list[Delivery]) -> None:
+    """Records accepted mails a few at a time (one UPDATE, not one per mail). A worker killed
+    in between resends at most these: the sweep puts rows still "sending" back in the queue."""
+    if not sent:
+        return
+    by_claim: dict[str, list[int]] = {}
+    for delivery in sent:
+        by_claim.setdefault(delivery.claim, []).append(delivery.pk)
+    now = timezone.now()
+    for claim, ids in by_claim.items():
+        Delivery.objects.filter(pk__in=ids, state=DeliveryState.SENDING, claim=claim).update(
+            state=DeliveryState.SENT, error="", claim="", sent_at=now
+        )
+    sent.clear()
+
+
+def _takes_8bit(connection) -> bool:
+    """Whether the mailer is an open SMTP connection to a server that announces 8BITMIME."""
+    client = getattr(connection, "connection", None)
+    if not isinstance(client, smtplib.SMTP):
+        return False
+    if not client.does_esmtp:
+        client.ehlo_or_helo_if_needed()
+    return client.has_extn("8bitmime")
 
 
 def _reconnect(connection) -> None:
