@@ -29,6 +29,8 @@ COMPONENTS = 50
 INCIDENTS = 5000
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
 DURATION = os.environ.get("BENCH_DURATION", "10s")
+WORKERS = os.environ.get("BENCH_WORKERS", "2")
+THREADS = os.environ.get("BENCH_THREADS", "8")
 
 
 def _environment() -> dict[str, str]:
@@ -151,7 +153,8 @@ def load(incident_id: str) -> None:
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "statuspage.wsgi",
-         "--workers", "2", "--worker-class", "gthread", "--threads", "8",
+         "--workers", WORKERS, "--worker-class", "gthread",
+         "--threads", THREADS,
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT, env=_environment(),
     )  # fmt: skip
@@ -174,7 +177,9 @@ def load(incident_id: str) -> None:
         for _label, path in targets:  # warm both workers' caches
             for _ in range(4):
                 urllib.request.urlopen(base + path, timeout=10).read()
-        print(f"load: gunicorn 2 workers x 8 threads, wrk {CONNECTIONS} connections, {DURATION}")
+        workers, threads = WORKERS, THREADS
+        print(f"load: gunicorn {workers} workers x {threads} threads, wrk {CONNECTIONS} "
+              f"connections, {DURATION}")  # fmt: skip
         print(f"  {'page':<26}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'vs minimal':>12}")
         baseline = None
         for label, path in targets:
