@@ -50,8 +50,8 @@ def components(request):
     "incidents.json", response=schemas.PageIncidents, summary="Incidents", exclude_unset=True
 )
 def incidents(request):
-    """The 50 most recent incidents, unresolved and resolved."""
-    items = selectors.api_incidents(limit=RECENT_INCIDENTS)
+    """The 50 most recent incidents, unresolved and resolved; maintenance has its own list."""
+    items = selectors.api_incidents(Incident.objects.incidents(), limit=RECENT_INCIDENTS)
     return {"page": serializers.page(), "incidents": [serializers.incident(i) for i in items]}
 
 
