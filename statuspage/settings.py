@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "statuspage.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "statuspage.urls"
@@ -239,7 +240,14 @@ NOTIFY_BATCH_SIZE = env.int("NOTIFY_BATCH_SIZE", default=100)
 NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=5)
 NOTIFY_STUCK_AFTER = env.int("NOTIFY_STUCK_AFTER", default=600)
 NOTIFY_SENDERS = env.int("NOTIFY_SENDERS", default=2)
-for _name in ("NOTIFY_APPROVAL_THRESHOLD", "NOTIFY_BATCH_SIZE", "NOTIFY_MAX_ATTEMPTS"):
+# Seconds before the first retry of a transient failure; doubles with each attempt (max 1 h).
+NOTIFY_RETRY_BACKOFF = env.int("NOTIFY_RETRY_BACKOFF", default=30)
+for _name in (
+    "NOTIFY_APPROVAL_THRESHOLD",
+    "NOTIFY_BATCH_SIZE",
+    "NOTIFY_MAX_ATTEMPTS",
+    "NOTIFY_RETRY_BACKOFF",
+):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1.")
 if not 0 < NOTIFY_WIDE_SHARE <= 1:
