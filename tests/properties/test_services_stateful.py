@@ -30,15 +30,33 @@ from incidents.models import (
     Incident,
     IncidentComponent,
     IncidentStatus,
+    IncidentUpdate,
+    UpdateComponentChange,
 )
 from incidents.notifications.models import Notification
 
-from ..access.conftest import snapshot
-
 OPEN = [IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING]
 statuses = st.sampled_from(ComponentStatus.values)
-bodies = st.text(min_size=1, max_size=40).filter(str.strip)
+# Any text a person can type; NUL characters are refused (see `text_with_nul`).
+typed = st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00")
+bodies = st.text(typed, min_size=1, max_size=40).filter(str.strip)
+names = st.text(typed, min_size=1, max_size=60).filter(str.strip)
 bad_statuses = st.sampled_from(["", "fixed", "RESOLVED", "scheduled", "in_progress", "x" * 40])
+
+
+def snapshot() -> dict:
+    """Every row the services above could write."""
+    return {
+        model.__name__: sorted(map(repr, model.objects.values()))
+        for model in (
+            Component,
+            Incident,
+            IncidentUpdate,
+            IncidentComponent,
+            UpdateComponentChange,
+            Notification,
+        )
+    }
 
 
 def _held_elsewhere(component_pk: int, incident_pk: int) -> str:
@@ -123,7 +141,7 @@ class StaffActions(RuleBasedStateMachine):
         services.component_set_status(self.components[index], status)
         self.expected[self.components[index].pk] = status
 
-    @rule(pk=incidents, name=st.text(min_size=1, max_size=60).filter(str.strip))
+    @rule(pk=incidents, name=names)
     def rename(self, pk, name):
         services.incident_edit(Incident.objects.get(pk=pk), name=name)
 
@@ -133,6 +151,14 @@ class StaffActions(RuleBasedStateMachine):
     def update_with_a_bad_status(self, pk, status, body):
         incident = Incident.objects.get(pk=pk)
         self._refused(lambda: services.update_post(incident, status=status, body=body))
+
+    @rule(pk=incidents, body=bodies, where=st.integers(0, 40))
+    def text_with_nul(self, pk, body, where):
+        incident = Incident.objects.get(pk=pk)
+        text = body[:where] + "\x00" + body[where:]
+        self._refused(lambda: services.update_post(incident, status="identified", body=text))
+        self._refused(lambda: services.incident_edit(incident, name=text))
+        self._refused(lambda: services.incident_create(name=text, body="x"))
 
     @rule(pk=incidents, body=st.sampled_from(["", "   ", "\n\t"]))
     def update_without_a_message(self, pk, body):
@@ -198,8 +224,8 @@ class StaffActions(RuleBasedStateMachine):
 
 
 StaffActions.TestCase.settings = settings(
-    max_examples=30,
-    stateful_step_count=12,
+    max_examples=25,
+    stateful_step_count=10,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,
