@@ -4,6 +4,7 @@ subscribers keep their choices and working links, and a bad document changes not
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -45,8 +46,10 @@ def _wipe():
 @pytest.fixture
 def site(db):
     """The demo, an open incident with a draft postmortem, subscribers of every kind."""
-    with time_machine.travel(NOW, tick=False):
+    # Each step a minute apart: equal timestamps would leave the order of rows to the database.
+    with time_machine.travel(NOW - timedelta(hours=1), tick=False) as clock:
         load_demo()
+        clock.shift(timedelta(minutes=1))
         pods = {c.name: c for c in Component.objects.filter(group__name="Pods")}
         incident = services.incident_create(
             name="Pod 13 <b>slow</b> & logins",
@@ -54,7 +57,9 @@ def site(db):
             summary="Some **customers** on Pod 13.",
             components={pods["Pod 13"]: ComponentStatus.PARTIAL_OUTAGE},
         )
+        clock.shift(timedelta(minutes=1))
         services.update_post(incident, status="identified", body="Found it.")
+        clock.shift(timedelta(minutes=1))
         draft = services.postmortem_save_draft(incident, root_cause="A full disk.")
         services.remediation_item_add(draft, description="Alert on disk space.", owner="SRE")
         keen = Subscriber.objects.create(email="keen@example.com", language="en", state="active")
