@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install run test lint format bench clean messages compile-messages
+.PHONY: install run test faults lint format bench clean messages compile-messages
 
 $(BIN)/python:
 	@py=$$(scripts/find-python) && echo "Creating $(VENV) with $$py" && "$$py" -m venv $(VENV)
@@ -35,6 +35,11 @@ run: $(STAMP) compile-messages
 
 test: $(STAMP) compile-messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fault suite (tests/faults/): real workers, SMTP, Redis and PostgreSQL processes killed
+# and restarted. Needs DATABASE_URL=postgres://..., redis-server and PostgreSQL's binaries.
+faults: $(STAMP)
+	$(BIN)/python -m pytest -m faults tests/faults $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -76,6 +76,17 @@ class ServiceDeleteMixin:
             self.delete_model(request, obj)
 
 
+class TimelineGoesWithItsIncidentMixin:
+    """Timeline entries cannot be deleted on their own, but they go with their incident:
+    deleting an incident must not ask for a permission on them."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        timeline = str(IncidentUpdate._meta.verbose_name)
+        perms_needed = {name for name in perms_needed if str(name) != timeline}
+        return deleted, counts, perms_needed, protected
+
+
 @admin.register(ComponentGroup)
 class ComponentGroupAdmin(ServiceDeleteMixin, admin.ModelAdmin):
     list_display = ["name", "position", "public_id"]
@@ -135,7 +146,9 @@ class UpdateInline(admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(TranslationsAdminMixin, ServiceDeleteMixin, admin.ModelAdmin):
+class IncidentAdmin(
+    TranslationsAdminMixin, TimelineGoesWithItsIncidentMixin, ServiceDeleteMixin, admin.ModelAdmin
+):
     list_display = ["name", "status", "impact", "started_at", "resolved_at", "public_link"]
     list_filter = ["status", "impact"]
     search_fields = ["name", "public_id"]
@@ -275,7 +288,7 @@ def _service_form_page(model_admin, request, form, title, incident=None, templat
 
 
 @admin.register(Maintenance)
-class MaintenanceAdmin(ServiceDeleteMixin, admin.ModelAdmin):
+class MaintenanceAdmin(TimelineGoesWithItsIncidentMixin, ServiceDeleteMixin, admin.ModelAdmin):
     """Scheduled maintenance: announced here, moved along by staff or by the scheduler."""
 
     form = MaintenanceChangeForm

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.urls import reverse
 
 from . import languages as _languages
 
@@ -12,10 +13,22 @@ def languages(request):
     """The switcher and the `hreflang` alternates: this page in every language."""
     if request is None or request.path_info.startswith(("/admin/", "/api/")):
         return {}
-    links = _languages.links(request.get_full_path())
+    links = _languages.links(_shareable_path(request))
     default = next(link for link in links if link.code == settings.LANGUAGE_CODE)
     return {
         "language_links": links,
         "default_language_url": default.url,
         "public_site_url": settings.SITE_URL,
     }
+
+
+# Pages whose address carries a subscriber's signed token: their alternates and switcher point
+# at the sign-up page instead, so that the token is never written back into a page.
+TOKEN_PAGES = {"notifications:confirm", "notifications:manage", "notifications:unsubscribe"}
+
+
+def _shareable_path(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.view_name in TOKEN_PAGES:
+        return reverse("notifications:subscribe")
+    return request.get_full_path()

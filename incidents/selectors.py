@@ -102,7 +102,10 @@ def _timeline_prefetch() -> Prefetch:
         queryset=IncidentUpdate.objects.order_by("display_at", "created_at").prefetch_related(
             Prefetch(
                 "component_changes",
-                queryset=UpdateComponentChange.objects.select_related("component"),
+                # As the page lists components; without an order PostgreSQL picks one.
+                queryset=UpdateComponentChange.objects.select_related("component").order_by(
+                    "component__group__position", "component__position", "component__name"
+                ),
             )
         ),
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from .mail import mailer_from_url
@@ -54,6 +55,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the page cache: every answer, cached or not, gets the header of its own request.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -66,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "statuspage.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "statuspage.urls"
@@ -81,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
                 "incidents.context_processors.page",
                 "incidents.context_processors.languages",
             ],
@@ -152,6 +157,31 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# HSTS: a year by default in production. Include subdomains and preload default on so that
+# `check --deploy` is clean; turn them off when a subdomain must stay on plain http.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+
+# Content Security Policy (Django's own middleware). No page needs inline script or style:
+# the public pages have none (they are cached and shared, so they must not carry a nonce),
+# and the admin's own tags carry the per-request nonce. Images in staff-written Markdown may
+# come from any https host.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:", "https:"],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+if _csp_report_uri := env.str("CSP_REPORT_URI", default=""):
+    SECURE_CSP["report-uri"] = _csp_report_uri
 
 # Celery. With no broker configured, an embedded file-system broker under var/celery/ lets
 # the web process, the worker and beat talk without any server.
@@ -249,11 +279,14 @@ WEBHOOK_DOCUMENTATION_URL = env.str(
 )
 if WEBHOOK_TIMEOUT <= 0:
     raise ImproperlyConfigured("WEBHOOK_TIMEOUT must be a positive number of seconds.")
+# Seconds before the first retry of a transient failure; doubles with each attempt (max 1 h).
+NOTIFY_RETRY_BACKOFF = env.int("NOTIFY_RETRY_BACKOFF", default=30)
 for _name in (
     "NOTIFY_APPROVAL_THRESHOLD",
     "NOTIFY_BATCH_SIZE",
     "NOTIFY_MAX_ATTEMPTS",
     "WEBHOOK_DISABLE_AFTER",
+    "NOTIFY_RETRY_BACKOFF",
 ):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1.")
@@ -263,7 +296,20 @@ if not 0 < NOTIFY_WIDE_SHARE <= 1:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Subscriber links and API keys never reach a log line (statuspage/logging.py).
+    "filters": {"redact_secrets": {"()": "statuspage.logging.RedactSecrets"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+    },
+    "loggers": {
+        "django.request": {"filters": ["redact_secrets"]},
+        "django.server": {
+            "handlers": ["console"],
+            "filters": ["redact_secrets"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 

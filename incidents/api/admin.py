@@ -35,7 +35,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         row, key = api_key_create(request.user, name=form.cleaned_data["name"])
-        obj.pk = row.pk
+        # The admin logs and redirects with `obj`: let it stand for the row just made.
+        obj.pk, obj.user, obj.prefix, obj.created_at = row.pk, row.user, row.prefix, row.created_at
         self.message_user(
             request,
             _("Your new API key (copy it now, it is not shown again): %(key)s") % {"key": key},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -63,3 +64,13 @@ def not_found(request, exc):
 @api.exception_handler(HttpError)
 def http_error(request, exc):
     return _error(request, str(exc), exc.status_code)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_unavailable(request, exc):
+    response = _error(
+        request, "The database is unavailable; nothing was changed. Retry shortly.", 503
+    )
+    response["Retry-After"] = "30"
+    return response

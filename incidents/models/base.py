@@ -3,6 +3,7 @@ from __future__ import annotations
 import secrets
 import string
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +33,21 @@ class Timestamped(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude=None):
+        """Also refuses NUL characters in text, which PostgreSQL cannot store: without this
+        check they would pass validation and fail at the database with a server error."""
+        errors = {}
+        for field in self._meta.concrete_fields:
+            value = getattr(self, field.attname, None)
+            if isinstance(value, str) and "\x00" in value and field.name not in (exclude or ()):
+                errors[field.name] = [_("Null characters are not allowed.")]
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 def choices_constraint(field: str, choices: type[models.TextChoices], name: str):

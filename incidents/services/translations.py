@@ -91,7 +91,8 @@ def translation_save(
             "source_revision": source_revision(getattr(obj, field)),
         },
     )
-    published()
+    audited = {"field": field, "language": language, "text": text, "machine": machine}
+    published("translation.save", translation, actor=actor, after=audited)
     return translation
 
 
@@ -107,15 +108,15 @@ def translation_mark_reviewed(translation: Translation, *, actor=None) -> Transl
     translation.reviewed_at = timezone.now()
     translation.source_revision = source_revision(translation.source_text)
     translation.save(update_fields=["reviewed_by", "reviewed_at", "source_revision", "updated_at"])
-    published()
+    published("translation.review", translation, actor=actor, after={"reviewed": True})
     return translation
 
 
 @transaction.atomic
 def translation_delete(translation: Translation, *, actor=None) -> None:
     """Removes a translation; readers get the English text of that field again."""
+    published("translation.delete", translation, actor=actor, before={"text": translation.text})
     Translation.objects.filter(pk=translation.pk).delete()
-    published()
 
 
 def incident_texts(incident: Incident) -> list[tuple[models.Model, str, str]]:

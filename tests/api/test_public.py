@@ -87,3 +87,22 @@ def test_conditional_get_answers_304_until_something_changes(client, pods):
 def test_unknown_path_is_a_json_404(client, db):
     response = client.get("/api/v2/nothing-here.json")
     assert response.status_code == 404
+
+
+def test_incidents_json_lists_incidents_not_maintenance(client, make_incident, pods):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    incident = make_incident()
+    start = timezone.now() + timedelta(days=1)
+    services.maintenance_schedule(
+        name="Database upgrade",
+        body="We will upgrade the database.",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=1),
+        components=[pods["Pod 14"]],
+    )
+    response = client.get("/api/v2/incidents.json")
+    assert response.status_code == 200
+    assert [i["id"] for i in response.json()["incidents"]] == [incident.public_id]

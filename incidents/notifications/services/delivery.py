@@ -48,8 +48,7 @@ from .webhooks import webhook_record_failure, webhook_record_success
 
 logger = logging.getLogger(__name__)
 
-BACKOFF_BASE = 30  # seconds; doubles with each attempt
-BACKOFF_MAX = 3600
+BACKOFF_MAX = 3600  # seconds; the first retry waits NOTIFY_RETRY_BACKOFF, doubling
 STOP_CHECK_EVERY = 20  # messages between two looks at "stop sending"
 # Accepted mails recorded together: fewer writes; a kill resends at most these (one batch).
 MARK_SENT_EVERY = 50
@@ -82,7 +81,8 @@ def classify(error: Exception) -> Exception:
 
 
 def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(BACKOFF_MAX, BACKOFF_BASE * 2 ** max(0, attempts - 1)))
+    base = settings.NOTIFY_RETRY_BACKOFF
+    return timedelta(seconds=min(BACKOFF_MAX, base * 2 ** max(0, attempts - 1)))
 
 
 def freeze_audience(notification_id: int) -> int | None:

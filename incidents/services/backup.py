@@ -1,0 +1,534 @@
+"""Backups: the whole status page as one JSON document, and its all-or-nothing restore.
+
+`export_status()` writes components, groups, incidents and maintenance (with their updates,
+component changes, affected components and postmortems with remediation items), incident
+templates, subscribers (state, language, components, followed incidents and the keys their
+links are signed with, so links in mails already sent keep working) and the notification
+history, translations (with their review and the English revision they were made from) and
+the account → pod mapping. Webhook subscribers keep their endpoint and signing secret. Public
+ids and timestamps are kept, so a restored site serves the same pages and API answers.
+
+Not exported: staff accounts and API keys (credentials belong to the new installation;
+authors and publishers are matched again by username when such a user exists), delivery
+rows and the audit log (operational records of the old installation).
+
+`import_status()` is a restore, not a series of staff actions: it does not post updates or
+record notifications, so nobody is mailed. It checks the format, validates every object
+(`full_clean`) and every reference before anything is kept, and runs in one transaction: a
+document with one bad value leaves the database as it was. A send that was queued or in
+progress when the backup was taken is restored as stopped, so a restore never sends mail on
+its own; one awaiting staff review waits for them again.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from ..models import (
+    Component,
+    ComponentGroup,
+    Incident,
+    IncidentComponent,
+    IncidentTemplate,
+    IncidentUpdate,
+    Postmortem,
+    RemediationItem,
+    UpdateComponentChange,
+)
+from ..models.translations import Translation
+from ..notifications.models import Notification, NotificationState, Subscriber
+from ..pods.models import AccountPod
+from .events import published
+
+FORMAT = "statuspage-backup"
+VERSION = 1
+TIMESTAMPS = ("created_at", "updated_at")
+
+GROUP_FIELDS = ("public_id", "name", "description", "position", *TIMESTAMPS)
+COMPONENT_FIELDS = (
+    "public_id", "name", "description", "position", "status", "showcase",
+    "only_show_if_degraded", "start_date", *TIMESTAMPS,
+)  # fmt: skip
+INCIDENT_FIELDS = (
+    "public_id", "kind", "name", "status", "impact", "summary", "started_at", "resolved_at",
+    "monitoring_at", "backfilled", "scheduled_for", "scheduled_until",
+    "scheduled_auto_in_progress", "scheduled_auto_completed", "scheduled_remind_prior",
+    "scheduled_reminded_at", *TIMESTAMPS,
+)  # fmt: skip
+UPDATE_FIELDS = (
+    "public_id", "status", "body", "display_at", "deliver_notifications", *TIMESTAMPS,
+)  # fmt: skip
+POSTMORTEM_FIELDS = (
+    "status", "root_cause", "resolution", "body", "show_pending", "published_at", *TIMESTAMPS,
+)  # fmt: skip
+REMEDIATION_FIELDS = ("position", "description", "state", "owner", "due_date", *TIMESTAMPS)
+TEMPLATE_FIELDS = ("name", "title", "body", "status", "deliver_notifications", *TIMESTAMPS)
+SUBSCRIBER_FIELDS = (
+    "public_id", "mode", "email", "endpoint", "webhook_secret", "webhook_failures",
+    "last_error", "last_error_at", "disabled_at", "disabled_reason", "language", "state",
+    "incidents_only", "link_key", "confirm_nonce", "confirmation_sent_at", "confirmed_at",
+    "unsubscribed_at", *TIMESTAMPS,
+)  # fmt: skip
+TRANSLATION_FIELDS = (
+    "field", "language", "text", "machine", "source_revision", "reviewed_at", *TIMESTAMPS,
+)  # fmt: skip
+ACCOUNT_FIELDS = ("identifier", *TIMESTAMPS)
+NOTIFICATION_FIELDS = (
+    "kind", "state", "title", "thread_key", "created_at", "confirmed_at", "confirmed_count",
+    "needs_approval", "approval_reasons", "approved_at", "frozen_at", "recipients",
+    "stopped_at", "finished_at",
+)  # fmt: skip
+# A restore never starts sending by itself.
+RESTORED_AS_STOPPED = (NotificationState.QUEUED, NotificationState.SENDING)
+
+
+# Export
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _plain(obj: models.Model, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: _value(getattr(obj, name)) for name in fields}
+
+
+def _username(user) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+def export_status() -> dict[str, Any]:
+    """The whole status page as a JSON-serializable dict (see the module docstring)."""
+    groups = [_plain(g, GROUP_FIELDS) for g in ComponentGroup.objects.order_by("pk")]
+    components = [
+        {**_plain(c, COMPONENT_FIELDS), "group": c.group.public_id if c.group_id else None}
+        for c in Component.objects.select_related("group").order_by("pk")
+    ]
+    incidents = []
+    queryset = Incident.objects.order_by("pk").prefetch_related(
+        "affected__component",
+        "updates__author",
+        "updates__component_changes__component",
+    )
+    for incident in queryset:
+        postmortem = Postmortem.objects.filter(incident=incident).first()
+        incidents.append(
+            {
+                **_plain(incident, INCIDENT_FIELDS),
+                "affected": [
+                    {"component": row.component.public_id, "status": row.status}
+                    for row in incident.affected.all()
+                ],
+                "updates": [
+                    {
+                        **_plain(update, UPDATE_FIELDS),
+                        "author": _username(update.author),
+                        "component_changes": [
+                            {
+                                "component": change.component.public_id,
+                                "old_status": change.old_status,
+                                "new_status": change.new_status,
+                            }
+                            for change in update.component_changes.all()
+                        ],
+                    }
+                    for update in incident.updates.all()
+                ],
+                "postmortem": _export_postmortem(postmortem) if postmortem else None,
+            }
+        )
+    templates = [
+        {
+            **_plain(t, TEMPLATE_FIELDS),
+            "components": sorted(t.components.values_list("public_id", flat=True)),
+        }
+        for t in IncidentTemplate.objects.order_by("pk")
+    ]
+    subscribers = [
+        {
+            **_plain(s, SUBSCRIBER_FIELDS),
+            "components": sorted(c.public_id for c in s.components.all()),
+            "incidents": sorted(i.public_id for i in s.incidents.all()),
+        }
+        for s in Subscriber.objects.order_by("pk").prefetch_related("components", "incidents")
+    ]
+    notifications = [
+        {
+            **_plain(n, NOTIFICATION_FIELDS),
+            "incident": n.incident.public_id if n.incident_id else None,
+            "update": n.update.public_id if n.update_id else None,
+            "components": sorted(c.public_id for c in n.components.all()),
+        }
+        for n in Notification.objects.order_by("pk")
+        .select_related("incident", "update")
+        .prefetch_related("components")
+    ]
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": timezone.now().isoformat(),
+        "component_groups": groups,
+        "components": components,
+        "incidents": incidents,
+        "incident_templates": templates,
+        "subscribers": subscribers,
+        "notifications": notifications,
+        "translations": [_export_translation(t) for t in _translations()],
+        "accounts": [
+            {**_plain(a, ACCOUNT_FIELDS), "pod": a.pod.public_id}
+            for a in AccountPod.objects.select_related("pod").order_by("pk")
+        ],
+    }
+
+
+def _translations():
+    return Translation.objects.order_by("pk").select_related(
+        "incident", "reviewed_by", "content_type"
+    )
+
+
+def _translated_object(translation: Translation) -> dict[str, Any]:
+    """Which text a translation belongs to, by public references (pks change on restore)."""
+    target = translation.content_object
+    if isinstance(target, Incident):
+        return {"type": "incident"}
+    if isinstance(target, IncidentUpdate):
+        return {"type": "update", "id": target.public_id}
+    if isinstance(target, Postmortem):
+        return {"type": "postmortem"}
+    return {"type": "remediation_item", "position": target.position}
+
+
+def _export_translation(translation: Translation) -> dict[str, Any]:
+    return {
+        **_plain(translation, TRANSLATION_FIELDS),
+        "incident": translation.incident.public_id,
+        "object": _translated_object(translation),
+        "reviewed_by": _username(translation.reviewed_by),
+    }
+
+
+def _export_postmortem(postmortem: Postmortem) -> dict[str, Any]:
+    return {
+        **_plain(postmortem, POSTMORTEM_FIELDS),
+        "published_by": _username(postmortem.published_by),
+        "remediation_items": [
+            _plain(item, REMEDIATION_FIELDS) for item in postmortem.remediation_items.all()
+        ],
+    }
+
+
+# Import
+
+
+def is_empty() -> bool:
+    """Whether the site has no status content and no subscribers (a restore's target)."""
+    return not (
+        ComponentGroup.objects.exists()
+        or Component.objects.exists()
+        or Incident.objects.exists()
+        or IncidentTemplate.objects.exists()
+        or Subscriber.objects.exists()
+        or AccountPod.objects.exists()
+    )
+
+
+def _wipe() -> None:
+    AccountPod.objects.all().delete()
+    Notification.objects.all().delete()
+    Subscriber.objects.all().delete()
+    IncidentTemplate.objects.all().delete()
+    Incident.objects.all().delete()
+    Component.objects.all().delete()
+    ComponentGroup.objects.all().delete()
+
+
+class _Reader:
+    """Turns the document's plain values into model values, naming the place of any error."""
+
+    def __init__(self) -> None:
+        self.users = {u.get_username(): u for u in get_user_model().objects.all()}
+
+    @staticmethod
+    def items(data: dict, key: str, where: str) -> list[dict]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise ValidationError(f"{where}{key}: expected a list of objects.")
+        return value
+
+    @staticmethod
+    def fields(
+        model: type[models.Model], data: dict, fields: tuple[str, ...], nested: set[str], where
+    ) -> dict[str, Any]:
+        unknown = set(data) - set(fields) - nested
+        if unknown:
+            raise ValidationError(f"{where}: unknown keys {', '.join(sorted(unknown))}.")
+        missing = set(fields) - set(data)
+        if missing:
+            raise ValidationError(f"{where}: missing keys {', '.join(sorted(missing))}.")
+        values = {}
+        for name in fields:
+            field = model._meta.get_field(name)
+            raw = data[name]
+            if raw is None and not field.null:
+                raise ValidationError(f"{where}.{name}: may not be empty.")
+            try:
+                values[name] = None if raw is None else field.to_python(raw)
+            except ValidationError as error:
+                raise ValidationError(f"{where}.{name}: {' '.join(error.messages)}") from None
+            value = values[name]
+            if isinstance(value, datetime) and timezone.is_naive(value):
+                raise ValidationError(f"{where}.{name}: a time needs its UTC offset.")
+        return values
+
+    def user(self, username: str | None):
+        return self.users.get(username) if username else None
+
+
+def _lookup(index: dict[str, models.Model], key: Any, where: str) -> models.Model:
+    if key not in index:
+        raise ValidationError(f"{where}: unknown id {key!r}.")
+    return index[key]
+
+
+def _save(obj: models.Model, where: str, exclude: list[str] | None = None) -> models.Model:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as error:
+        raise ValidationError(f"{where}: {' '.join(error.messages)}") from None
+    stamps = {name: getattr(obj, name) for name in TIMESTAMPS if hasattr(obj, name)}
+    if isinstance(obj, Notification):
+        stamps = {"created_at": obj.created_at}
+    obj.save()
+    # auto_now / auto_now_add set "now" on save; put back the recorded times.
+    if stamps:
+        type(obj)._base_manager.filter(pk=obj.pk).update(**stamps)
+        for name, value in stamps.items():
+            setattr(obj, name, value)
+    return obj
+
+
+@transaction.atomic
+def import_status(data: Any, *, replace: bool = False) -> dict[str, int]:
+    """Restores a document made by `export_status`; returns how many objects of each kind.
+
+    Refused (ValidationError, nothing changed) when the site already has content, unless
+    `replace` is given, which deletes the current content in the same transaction first.
+    """
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ValidationError(f"Not a {FORMAT} document.")
+    if data.get("version") != VERSION:
+        raise ValidationError(f"Unsupported version {data.get('version')!r}; expected {VERSION}.")
+    if not is_empty():
+        if not replace:
+            raise ValidationError("The site already has content; restore into an empty one.")
+        _wipe()
+    read = _Reader()
+    counts = dict.fromkeys(
+        ["component_groups", "components", "incidents", "updates", "postmortems",
+         "incident_templates", "subscribers", "notifications", "translations", "accounts"], 0,
+    )  # fmt: skip
+
+    groups: dict[str, ComponentGroup] = {}
+    for n, item in enumerate(read.items(data, "component_groups", "")):
+        where = f"component_groups[{n}]"
+        group = ComponentGroup(**read.fields(ComponentGroup, item, GROUP_FIELDS, set(), where))
+        groups[group.public_id] = _save(group, where)
+    counts["component_groups"] = len(groups)
+
+    components: dict[str, Component] = {}
+    for n, item in enumerate(read.items(data, "components", "")):
+        where = f"components[{n}]"
+        component = Component(
+            **read.fields(Component, item, COMPONENT_FIELDS, {"group"}, where),
+            group=_lookup(groups, item["group"], where + ".group") if item.get("group") else None,
+        )
+        components[component.public_id] = _save(component, where)
+    counts["components"] = len(components)
+
+    incidents: dict[str, Incident] = {}
+    updates: dict[str, IncidentUpdate] = {}
+    nested = {"affected", "updates", "postmortem"}
+    for n, item in enumerate(read.items(data, "incidents", "")):
+        where = f"incidents[{n}]"
+        incident = _save(
+            Incident(**read.fields(Incident, item, INCIDENT_FIELDS, nested, where)), where
+        )
+        incidents[incident.public_id] = incident
+        for m, row in enumerate(read.items(item, "affected", where + ".")):
+            at = f"{where}.affected[{m}]"
+            _save(
+                IncidentComponent(
+                    incident=incident,
+                    component=_lookup(components, row.get("component"), at),
+                    status=row.get("status"),
+                ),
+                at,
+            )
+        for m, row in enumerate(read.items(item, "updates", where + ".")):
+            at = f"{where}.updates[{m}]"
+            update = IncidentUpdate(
+                incident=incident,
+                author=read.user(row.get("author")),
+                **read.fields(
+                    IncidentUpdate, row, UPDATE_FIELDS, {"author", "component_changes"}, at
+                ),
+            )
+            updates[update.public_id] = _save(update, at)
+            for k, change in enumerate(read.items(row, "component_changes", at + ".")):
+                here = f"{at}.component_changes[{k}]"
+                _save(
+                    UpdateComponentChange(
+                        update=update,
+                        component=_lookup(components, change.get("component"), here),
+                        old_status=change.get("old_status"),
+                        new_status=change.get("new_status"),
+                    ),
+                    here,
+                )
+        if item.get("postmortem") is not None:
+            _import_postmortem(read, incident, item["postmortem"], where + ".postmortem")
+            counts["postmortems"] += 1
+    counts["incidents"], counts["updates"] = len(incidents), len(updates)
+
+    for n, item in enumerate(read.items(data, "incident_templates", "")):
+        where = f"incident_templates[{n}]"
+        template = _save(
+            IncidentTemplate(
+                **read.fields(IncidentTemplate, item, TEMPLATE_FIELDS, {"components"}, where)
+            ),
+            where,
+        )
+        template.components.set(
+            [_lookup(components, key, where) for key in item.get("components") or []]
+        )
+        counts["incident_templates"] += 1
+
+    for n, item in enumerate(read.items(data, "subscribers", "")):
+        where = f"subscribers[{n}]"
+        subscriber = _save(
+            Subscriber(
+                **read.fields(
+                    Subscriber, item, SUBSCRIBER_FIELDS, {"components", "incidents"}, where
+                )
+            ),
+            where,
+        )
+        subscriber.components.set(
+            [_lookup(components, key, where) for key in item.get("components") or []]
+        )
+        subscriber.incidents.set(
+            [_lookup(incidents, key, where) for key in item.get("incidents") or []]
+        )
+        counts["subscribers"] += 1
+
+    for n, item in enumerate(read.items(data, "notifications", "")):
+        where = f"notifications[{n}]"
+        values = read.fields(
+            Notification, item, NOTIFICATION_FIELDS, {"incident", "update", "components"}, where
+        )
+        if values["state"] in RESTORED_AS_STOPPED:
+            values["state"] = NotificationState.STOPPED
+        notification = _save(
+            Notification(
+                **values,
+                incident=_lookup(incidents, item["incident"], where)
+                if item.get("incident")
+                else None,
+                update=_lookup(updates, item["update"], where) if item.get("update") else None,
+            ),
+            where,
+        )
+        notification.components.set(
+            [_lookup(components, key, where) for key in item.get("components") or []]
+        )
+        counts["notifications"] += 1
+
+    for n, item in enumerate(read.items(data, "translations", "")):
+        where = f"translations[{n}]"
+        values = read.fields(
+            Translation, item, TRANSLATION_FIELDS, {"incident", "object", "reviewed_by"}, where
+        )
+        incident = _lookup(incidents, item.get("incident"), where + ".incident")
+        target = _translation_target(incident, item.get("object"), updates, where + ".object")
+        _save(
+            Translation(
+                **values,
+                content_object=target,
+                incident=incident,
+                reviewed_by=read.user(item.get("reviewed_by")),
+            ),
+            where,
+        )
+        counts["translations"] += 1
+
+    for n, item in enumerate(read.items(data, "accounts", "")):
+        where = f"accounts[{n}]"
+        _save(
+            AccountPod(
+                **read.fields(AccountPod, item, ACCOUNT_FIELDS, {"pod"}, where),
+                pod=_lookup(components, item.get("pod"), where + ".pod"),
+            ),
+            where,
+        )
+        counts["accounts"] += 1
+
+    published()
+    return counts
+
+
+def _translation_target(incident: Incident, ref: Any, updates: dict, where: str) -> models.Model:
+    kind = ref.get("type") if isinstance(ref, dict) else None
+    if kind == "incident":
+        return incident
+    if kind == "update":
+        update = _lookup(updates, ref.get("id"), where)
+        if update.incident_id != incident.pk:
+            raise ValidationError(f"{where}: the update belongs to another incident.")
+        return update
+    postmortem = Postmortem.objects.filter(incident=incident).first()
+    if kind in ("postmortem", "remediation_item") and postmortem is None:
+        raise ValidationError(f"{where}: the incident has no postmortem.")
+    if kind == "postmortem":
+        return postmortem
+    if kind == "remediation_item":
+        item = postmortem.remediation_items.filter(position=ref.get("position")).first()
+        if item is None:
+            raise ValidationError(f"{where}: no remediation item at that position.")
+        return item
+    raise ValidationError(f"{where}: unknown kind of translated text.")
+
+
+def _import_postmortem(read: _Reader, incident: Incident, data: Any, where: str) -> Postmortem:
+    if not isinstance(data, dict):
+        raise ValidationError(f"{where}: expected an object.")
+    postmortem = _save(
+        Postmortem(
+            incident=incident,
+            published_by=read.user(data.get("published_by")),
+            **read.fields(
+                Postmortem, data, POSTMORTEM_FIELDS, {"published_by", "remediation_items"}, where
+            ),
+        ),
+        where,
+    )
+    for n, item in enumerate(read.items(data, "remediation_items", where + ".")):
+        at = f"{where}.remediation_items[{n}]"
+        _save(
+            RemediationItem(
+                postmortem=postmortem,
+                **read.fields(RemediationItem, item, REMEDIATION_FIELDS, set(), at),
+            ),
+            at,
+        )
+    return postmortem

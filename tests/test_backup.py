@@ -1,0 +1,219 @@
+"""export_status / import_status: a restored site serves the same pages and API answers,
+subscribers keep their choices and working links, and a bad document changes nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from incidents import services
+from incidents.demo import load_demo
+from incidents.models import (
+    Component,
+    ComponentGroup,
+    ComponentStatus,
+    Incident,
+    IncidentTemplate,
+    IncidentUpdate,
+    Postmortem,
+    RemediationItem,
+    UpdateComponentChange,
+)
+from incidents.models.translations import Translation
+from incidents.notifications import tokens
+from incidents.notifications.models import Notification, Subscriber, SubscriberState
+from incidents.pods.models import AccountPod
+from incidents.services.backup import export_status, import_status
+
+from .conftest import utc
+
+NOW = utc(2024, 4, 2, 12, 0)
+
+
+def _wipe():
+    AccountPod.objects.all().delete()
+    Notification.objects.all().delete()
+    Subscriber.objects.all().delete()
+    IncidentTemplate.objects.all().delete()
+    Incident.objects.all().delete()
+    Component.objects.all().delete()
+    ComponentGroup.objects.all().delete()
+
+
+@pytest.fixture
+def site(db):
+    """The demo, an open incident with a draft postmortem, subscribers of every kind."""
+    # Each step a minute apart: equal timestamps would leave the order of rows to the database.
+    with time_machine.travel(NOW - timedelta(hours=1), tick=False) as clock:
+        load_demo()
+        clock.shift(timedelta(minutes=1))
+        pods = {c.name: c for c in Component.objects.filter(group__name="Pods")}
+        incident = services.incident_create(
+            name="Pod 13 <b>slow</b> & logins",
+            body="We are *investigating*.",
+            summary="Some **customers** on Pod 13.",
+            components={pods["Pod 13"]: ComponentStatus.PARTIAL_OUTAGE},
+        )
+        clock.shift(timedelta(minutes=1))
+        services.update_post(incident, status="identified", body="Found it.")
+        clock.shift(timedelta(minutes=1))
+        draft = services.postmortem_save_draft(incident, root_cause="A full disk.")
+        services.remediation_item_add(draft, description="Alert on disk space.", owner="SRE")
+        keen = Subscriber.objects.create(email="keen@example.com", language="en", state="active")
+        keen.components.set([pods["Pod 13"], pods["Pod 14"]])
+        keen.incidents.set([incident])
+        Subscriber.objects.create(email="new@example.com", state=SubscriberState.PENDING)
+        Subscriber.objects.create(email="gone@example.com", state=SubscriberState.UNSUBSCRIBED)
+        Subscriber.objects.create(
+            mode="webhook", email="", endpoint="https://hooks.example.com/status",
+            webhook_secret="s" * 43, state=SubscriberState.ACTIVE,
+        )  # fmt: skip
+    return incident
+
+
+PAGES = [
+    "/",
+    "/history/",
+    "/history/?month=2024-03",
+    "/history.atom",
+    "/history.rss",
+    "/api/v2/summary.json",
+    "/api/v2/components.json",
+    "/api/v2/incidents.json",
+    "/api/v2/incidents/unresolved.json",
+    "/it/",
+    "/it/history.atom",
+    "/pods/pod-13/",
+    "/api/v2/summary.json?lang=it",
+]
+
+
+def _render_all() -> dict[str, bytes]:
+    cache.clear()
+    pages = PAGES + [
+        f"{prefix}/incidents/{i.public_id}/"
+        for i in Incident.objects.all()
+        for prefix in ("", "/it")
+    ]
+    with time_machine.travel(NOW, tick=False):
+        rendered = {}
+        for path in pages:
+            response = Client().get(path)
+            assert response.status_code == 200, path
+            rendered[path] = response.content
+    return rendered
+
+
+def _counts() -> dict[str, int]:
+    models = [ComponentGroup, Component, Incident, IncidentUpdate, UpdateComponentChange,
+              Postmortem, RemediationItem, IncidentTemplate, Subscriber, Notification,
+              Translation, AccountPod]  # fmt: skip
+    return {m.__name__: m.objects.count() for m in models}
+
+
+def _without_stamp(document: dict) -> dict:
+    return {k: v for k, v in document.items() if k != "exported_at"}
+
+
+def test_round_trip_reproduces_pages_api_and_subscribers(site, tmp_path):
+    before_pages = _render_all()
+    before_counts = _counts()
+    keen = Subscriber.objects.get(email="keen@example.com")
+    manage_token = tokens.make_token(keen, tokens.MANAGE)
+    path = tmp_path / "backup.json"
+    call_command("export_status", str(path))
+    document = json.loads(path.read_text())
+    assert document["format"] == "statuspage-backup"
+    # The demo's Italian translation (machine-made) and its account mappings travel too.
+    assert {t["language"] for t in document["translations"]} == {"it"}
+    assert all(t["machine"] for t in document["translations"])
+    assert {a["identifier"] for a in document["accounts"]} >= {"acme", "globex"}
+
+    _wipe()
+    assert Incident.objects.count() == 0
+    call_command("import_status", str(path))
+
+    assert _counts() == before_counts
+    after_pages = _render_all()
+    assert after_pages.keys() == before_pages.keys()
+    for page, content in before_pages.items():
+        assert after_pages[page] == content, f"{page} differs after the restore"
+    assert _without_stamp(export_status()) == _without_stamp(document)
+    restored = Subscriber.objects.get(email="keen@example.com")
+    assert restored.state == SubscriberState.ACTIVE
+    assert sorted(c.name for c in restored.components.all()) == ["Pod 13", "Pod 14"]
+    assert list(restored.incidents.all()) == [Incident.objects.get(public_id=site.public_id)]
+    # Links in mails sent before the backup still work.
+    assert Client().get(f"/subscribe/manage/{manage_token}/").status_code == 200
+    hook = Subscriber.objects.get(mode="webhook")
+    assert (hook.endpoint, hook.webhook_secret) == ("https://hooks.example.com/status", "s" * 43)
+
+
+def test_a_restore_sends_nothing_and_never_resumes_a_send(site):
+    notification = Notification.objects.filter(incident__public_id=site.public_id).first()
+    assert notification is not None
+    Notification.objects.filter(pk=notification.pk).update(state="sending")
+    update_id = notification.update.public_id
+    document = export_status()
+    _wipe()
+    import_status(document)
+    restored = Notification.objects.get(update__public_id=update_id)
+    assert restored.state == "stopped"
+    assert not restored.deliveries.exists()
+
+
+def test_importing_into_a_site_with_content_is_refused(site, tmp_path):
+    path = tmp_path / "backup.json"
+    call_command("export_status", str(path))
+    before = _counts()
+    with pytest.raises(CommandError, match="already has content"):
+        call_command("import_status", str(path))
+    assert _counts() == before
+
+
+def test_replace_swaps_the_content_in_one_go(site, tmp_path):
+    path = tmp_path / "backup.json"
+    call_command("export_status", str(path))
+    services.component_save(Component(name="Added after the backup"))
+    call_command("import_status", str(path), "--replace")
+    assert not Component.objects.filter(name="Added after the backup").exists()
+    assert Incident.objects.filter(public_id=site.public_id).exists()
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        lambda d: d["incidents"][-1]["updates"][-1].update(status="on fire"),
+        lambda d: d["components"][-1].update(status="sideways"),
+        lambda d: d["incidents"][0]["affected"].append({"component": "nope", "status": "x"}),
+        lambda d: d["subscribers"][-1].update(email="not an address"),
+        lambda d: d["incidents"][0].update(started_at="yesterday"),
+        lambda d: d["incidents"][0].update(started_at="2024-03-20T19:00:00"),
+        lambda d: d["component_groups"][0].update(surprise=1),
+        lambda d: d["incidents"][0].pop("name"),
+        lambda d: d.update(version=99),
+        lambda d: d.update(incidents="everything"),
+    ],
+)
+def test_a_bad_document_imports_nothing(site, tmp_path, breakage):
+    document = export_status()
+    breakage(document)
+    _wipe()
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(CommandError, match="Nothing imported"):
+        call_command("import_status", str(path))
+    assert set(_counts().values()) == {0}
+
+
+def test_unreadable_file_is_a_clear_error(db, tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text("{not json")
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_status", str(path))
