@@ -167,3 +167,8 @@ def test_manager_deletes_component_through_the_service(manager_client, pods):
     )
     assert response.status_code == 302
     assert not Component.objects.filter(pk=component.pk).exists()
+
+
+def test_a_change_url_that_names_no_incident_is_not_a_server_error(manager_client, db):
+    response = manager_client.get("/admin/incidents/incident/add/x/change/")
+    assert response.status_code in (302, 404)
