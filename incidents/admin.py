@@ -192,6 +192,9 @@ class IncidentAdmin(
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         extra_context["may_post_update"] = request.user.has_perm("incidents.add_incidentupdate")
+        # Any path under the admin can reach here ("add/x", a typo): only a number names one.
+        if not str(object_id).isdigit():
+            return super().change_view(request, object_id, form_url, extra_context)
         postmortem = Postmortem.objects.filter(incident_id=object_id).first()
         if postmortem and request.user.has_perm("incidents.view_postmortem"):
             extra_context["postmortem_url"] = reverse(

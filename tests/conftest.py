@@ -3,9 +3,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 
 from incidents import services
 from incidents.models import Component, ComponentGroup, ComponentStatus
@@ -19,6 +22,20 @@ NO_TRANSLATIONS = {
     f"{TRANSLATIONS_PREFIX}-MIN_NUM_FORMS": "0",
     f"{TRANSLATIONS_PREFIX}-MAX_NUM_FORMS": "1000",
 }
+
+
+class _SerialWSGIServer(WSGIServer):
+    """The live server answering one request at a time (Django closes each connection)."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+if django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The live server shares the test's in-memory SQLite connection; a browser's parallel
+    # requests (a page, its jsi18n, a preview) on one connection fail at random
+    # ("bad parameter or other API misuse"). PostgreSQL keeps the threaded server.
+    LiveServerThread.server_class = _SerialWSGIServer
 
 
 def utc(*args) -> datetime:

@@ -184,3 +184,8 @@ def test_posting_with_notify_leads_to_the_audience_review(support_client, make_i
     review = support_client.get(response["Location"])
     assert review.status_code == 200
     assert "Check who will be told, then confirm the send." in review.text
+
+
+def test_a_change_url_that_names_no_incident_is_not_a_server_error(manager_client, db):
+    response = manager_client.get("/admin/incidents/incident/add/x/change/")
+    assert response.status_code in (302, 404)
