@@ -12,9 +12,6 @@ from django.test import Client
 from django.utils import timezone
 
 from incidents import services
-from incidents.models.translations import Translation
-from incidents.pods.models import AccountPod
-from incidents.pods.services import account_upsert
 from incidents.api.models import ApiKey
 from incidents.models import (
     Component,
@@ -24,6 +21,7 @@ from incidents.models import (
     IncidentTemplate,
     Postmortem,
 )
+from incidents.models.translations import Translation
 from incidents.notifications.models import (
     AuditLog,
     Notification,
@@ -32,6 +30,8 @@ from incidents.notifications.models import (
     SubscriberState,
 )
 from incidents.notifications.services import notification_record
+from incidents.pods.models import AccountPod
+from incidents.pods.services import account_upsert
 from incidents.services.backup import export_status
 
 
