@@ -29,7 +29,7 @@ class Call:
     name: str
     method: str
     path: Callable[[World], str]
-    body: dict | None
+    body: dict | Callable[[World], dict] | None
     allowed: set[str]
     ok: int = 200
 
@@ -59,6 +59,28 @@ CALLS = [
          lambda w: f"incidents/{w.incident.public_id}/incident_updates/"
          f"{w.incident.updates.first().public_id}",
          {"incident_update": {"body": "Corrected."}}, MANAGERS),
+    Call("maintenance schedule", "POST", lambda w: "incidents",
+         {"incident": {"name": "Upgrade", "body": "Upgrading.",
+                       "scheduled_for": "2099-01-01T10:00:00Z",
+                       "scheduled_until": "2099-01-01T11:00:00Z"}}, MANAGERS, 201),
+    Call("maintenance start", "PATCH", lambda w: f"incidents/{w.maintenance.public_id}",
+         {"incident": {"status": "in_progress", "body": "Started."}}, STAFF),
+    Call("postmortem draft", "PUT", lambda w: f"incidents/{w.resolved.public_id}/postmortem",
+         {"postmortem": {"body_draft": "More detail."}}, STAFF),
+    Call("postmortem publish", "PUT",
+         lambda w: f"incidents/{w.resolved.public_id}/postmortem/publish", {}, MANAGERS),
+    Call("postmortem revert", "PUT",
+         lambda w: f"incidents/{w.published.incident.public_id}/postmortem/revert",
+         None, MANAGERS),
+    Call("template create", "POST", lambda w: "incident_templates",
+         {"template": {"name": "Down", "title": "Down", "body": "It is down."}}, MANAGERS, 201),
+    Call("subscriber create", "POST", lambda w: "subscribers",
+         {"subscriber": {"email": "new@example.com"}}, MANAGERS, 201),
+    Call("subscriber unsubscribe", "DELETE",
+         lambda w: f"subscribers/{w.subscriber.public_id}", None, MANAGERS),
+    Call("account upsert", "POST", lambda w: "accounts",
+         lambda w: {"account": {"identifier": "globex", "pod_id": w.pod.public_id}},
+         MANAGERS, 201),
 ]  # fmt: skip
 
 
@@ -83,11 +105,12 @@ def test_api_write(world, call, actor, settings):
     key = _key(actor)
     headers = {"HTTP_AUTHORIZATION": f"OAuth {key}"} if key else {}
     path = f"/api/v1/pages/{settings.STATUSPAGE_PAGE_ID}/{call.path(world)}"
+    body = call.body(world) if callable(call.body) else call.body
     before = snapshot()
     response = Client().generic(
         call.method,
         path,
-        data=b"" if call.body is None else json.dumps(call.body),
+        data=b"" if body is None else json.dumps(body),
         content_type="application/json",
         **headers,
     )
