@@ -53,11 +53,12 @@ ROLES: dict[str, set[str]] = {
 }
 
 
-def sync_roles(apps) -> None:
-    """Creates the role groups and grants each the permissions listed above (never revokes)."""
+def grant(apps, app_label: str, roles: dict[str, set[str]]) -> None:
+    """Creates the role groups if needed and grants them `app_label`'s permissions named in
+    `roles` (never revokes). Each app with models keeps its own `ROLES` and calls this."""
     from django.contrib.auth.management import create_permissions
 
-    app_config = apps.get_app_config("incidents")
+    app_config = apps.get_app_config(app_label)
     if getattr(app_config, "models_module", None) is None:  # a migration's app registry
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
@@ -66,8 +67,13 @@ def sync_roles(apps) -> None:
         create_permissions(app_config, apps=apps, verbosity=0)
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for name, codenames in ROLES.items():
+    for name, codenames in roles.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.add(
-            *Permission.objects.filter(content_type__app_label="incidents", codename__in=codenames)
+            *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
         )
+
+
+def sync_roles(apps) -> None:
+    """The roles' permissions on this app's models."""
+    grant(apps, "incidents", ROLES)

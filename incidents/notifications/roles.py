@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from incidents.roles import INCIDENT_MANAGERS, SUPPORT_STAFF
+from incidents.roles import INCIDENT_MANAGERS, SUPPORT_STAFF, grant
 
 ROLES: dict[str, set[str]] = {
     # See subscribers and notifications, review an audience and start or stop a send.
@@ -30,22 +30,5 @@ ROLES: dict[str, set[str]] = {
 
 
 def grant_roles(apps) -> None:
-    """Creates the role groups if needed and grants them the permissions above (never revokes)."""
-    from django.contrib.auth.management import create_permissions
-
-    app_config = apps.get_app_config("notifications")
-    if getattr(app_config, "models_module", None) is None:  # a migration's app registry
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    else:
-        create_permissions(app_config, apps=apps, verbosity=0)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in ROLES.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(
-            *Permission.objects.filter(
-                content_type__app_label="notifications", codename__in=codenames
-            )
-        )
+    """The roles' permissions on this app's models."""
+    grant(apps, "notifications", ROLES)
