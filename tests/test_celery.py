@@ -22,6 +22,9 @@ def poll(check, timeout=30.0, interval=0.05):
 
 @pytest.fixture
 def worker():
+    # Tasks queued by earlier tests (with no worker running) would run now, against their
+    # long-gone data and beside this test's writes: start from an empty queue.
+    app.control.purge()
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield
 

@@ -19,6 +19,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 @pytest.fixture
 def worker():
+    # Tasks queued by earlier tests (with no worker running) would run now, against their
+    # long-gone data and beside this test's writes: start from an empty queue.
+    app.control.purge()
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield
 
