@@ -58,6 +58,28 @@ def _refuse_maintenance(incident: Incident) -> None:
         )
 
 
+def write_update(
+    incident: Incident,
+    status: str,
+    body: str,
+    display_at: datetime,
+    deliver_notifications: bool,
+    actor,
+) -> IncidentUpdate:
+    """Saves one validated timeline entry (incidents and maintenance alike)."""
+    update = IncidentUpdate(
+        incident=incident,
+        status=status,
+        body=body.strip(),
+        display_at=display_at,
+        deliver_notifications=deliver_notifications,
+        author=actor if getattr(actor, "pk", None) else None,
+    )
+    update.full_clean(exclude=["incident"])
+    update.save()
+    return update
+
+
 def _apply_update(
     incident: Incident,
     *,
@@ -69,16 +91,7 @@ def _apply_update(
     actor,
 ) -> IncidentUpdate:
     """Writes one timeline entry and the component statuses it sets; `incident` is locked."""
-    update = IncidentUpdate(
-        incident=incident,
-        status=status,
-        body=body.strip(),
-        display_at=display_at,
-        deliver_notifications=deliver_notifications,
-        author=actor if getattr(actor, "pk", None) else None,
-    )
-    update.full_clean(exclude=["incident"])
-    update.save()
+    update = write_update(incident, status, body, display_at, deliver_notifications, actor)
 
     targets = dict(components)
     if status == IncidentStatus.RESOLVED:

@@ -30,7 +30,7 @@ from ..models import (
     UpdateComponentChange,
 )
 from .events import published, snapshot
-from .incidents import _status_held_elsewhere
+from .incidents import _status_held_elsewhere, write_update
 from .translations import queue_machine_translation
 
 S = MaintenanceStatus
@@ -127,16 +127,7 @@ def maintenance_schedule(
 
 
 def _write_update(maintenance, status, body, display_at, deliver_notifications, actor):
-    update = IncidentUpdate(
-        incident=maintenance,
-        status=status,
-        body=body.strip(),
-        display_at=display_at,
-        deliver_notifications=deliver_notifications,
-        author=actor if getattr(actor, "pk", None) else None,
-    )
-    update.full_clean(exclude=["incident"])
-    update.save()
+    update = write_update(maintenance, status, body, display_at, deliver_notifications, actor)
     queue_machine_translation(maintenance)
     return update
 
