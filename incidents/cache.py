@@ -127,8 +127,6 @@ class PublicPageCacheMiddleware:
         if request.method not in ("GET", "HEAD") or not self.paths.match(request.path_info):
             return self.get_response(request)
         page = f"{get_language()}:{request.get_full_path()}"
-        if len(page) > 160:  # keys stay short enough for every cache backend
-            page = f"{get_language()}:{hashlib.sha256(page.encode()).hexdigest()}"
         try:
             accepts_gzip = "gzip" in request.headers.get("Accept-Encoding", "")
             return _finish(_serve(page, lambda: self.get_response(request), accepts_gzip))
