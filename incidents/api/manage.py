@@ -431,14 +431,15 @@ def _schedule_maintenance(request, fields: schemas.IncidentFields) -> Incident:
         auto_completed=_first_set(
             fields.scheduled_auto_completed, fields.auto_transition_to_operational_state, True
         ),
-        remind_prior=_first_set(fields.scheduled_remind_prior, None, True),
-        deliver_notifications=_first_set(fields.deliver_notifications, None, True),
+        remind_prior=_first_set(fields.scheduled_remind_prior, True),
+        deliver_notifications=_first_set(fields.deliver_notifications, True),
         actor=request.user,
     )
 
 
 def _first_set(*values):
-    return next(v for v in values if v is not None)
+    """The first value given (not None); None when there is none."""
+    return next((v for v in values if v is not None), None)
 
 
 def _confirm_notifications(user, incident: Incident, since) -> None:
@@ -532,13 +533,9 @@ def _update_maintenance(request, maintenance: Incident, fields: schemas.Incident
         ("scheduled_until", _when(fields.scheduled_until, "scheduled_until")),
         ("scheduled_remind_prior", fields.scheduled_remind_prior),
         ("scheduled_auto_in_progress", _first_set(fields.scheduled_auto_in_progress,
-                                                  fields.auto_transition_to_maintenance_state,
-                                                  None) if fields.scheduled_auto_in_progress
-         is not None or fields.auto_transition_to_maintenance_state is not None else None),
+                                                  fields.auto_transition_to_maintenance_state)),
         ("scheduled_auto_completed", _first_set(fields.scheduled_auto_completed,
-                                                fields.auto_transition_to_operational_state,
-                                                None) if fields.scheduled_auto_completed
-         is not None or fields.auto_transition_to_operational_state is not None else None),
+                                                fields.auto_transition_to_operational_state)),
     ):  # fmt: skip
         if value is not None and value != getattr(maintenance, field):
             edits[field] = value
@@ -562,7 +559,7 @@ def _update_maintenance(request, maintenance: Incident, fields: schemas.Incident
                 maintenance,
                 status=fields.status or maintenance.status,
                 body=fields.body or "",
-                deliver_notifications=_first_set(fields.deliver_notifications, None, True),
+                deliver_notifications=_first_set(fields.deliver_notifications, True),
                 actor=request.user,
             )
 
@@ -721,7 +718,7 @@ def create_template(request, page_id: str, body: schemas.TemplateRequest):
         title=fields.title,
         body=fields.body,
         status=fields.update_status or IncidentStatus.INVESTIGATING,
-        deliver_notifications=_first_set(fields.should_send_notifications, None, True),
+        deliver_notifications=_first_set(fields.should_send_notifications, True),
     )
     template_services.incident_template_save(template, components=components, actor=request.user)
     return Status(201, serializers.template(template))
