@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.servers.basehttp import WSGIServer
+from django.test import Client
 from django.test.testcases import LiveServerThread
 
 from incidents import services
@@ -106,12 +107,15 @@ def manager_user(db):
 
 
 @pytest.fixture
-def support_client(client, support_user):
+def support_client(support_user):
+    """Its own client, so that a test can use it beside `client` or `manager_client`."""
+    client = Client()
     client.force_login(support_user)
     return client
 
 
 @pytest.fixture
-def manager_client(client, manager_user):
+def manager_client(manager_user):
+    client = Client()
     client.force_login(manager_user)
     return client
