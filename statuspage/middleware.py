@@ -1,11 +1,13 @@
-"""A clear answer while the database is down, instead of a bare server error."""
+"""Clear answers instead of bare server errors: while the database is down, and for
+addresses no page of ours can have."""
 
 from __future__ import annotations
 
 import logging
+from urllib.parse import unquote
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +37,24 @@ class DatabaseUnavailableMiddleware:
         response = HttpResponse(MESSAGE, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = "30"
         return response
+
+
+NUL_MESSAGE = "Null characters are not allowed in an address."
+
+
+class RefuseNulMiddleware:
+    """Answers 400 to a request whose path or query holds a NUL character.
+
+    No address of ours has one, and PostgreSQL cannot even compare one: refused here, once, it
+    never reaches a lookup (where it would be a server error). API clients get JSON.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or "\x00" in unquote(request.META.get("QUERY_STRING", "")):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"error": NUL_MESSAGE}, status=400)
+            return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

@@ -105,3 +105,12 @@ def test_staff_templates_have_no_inline_script_or_style():
             assert "src=" in tag or "nonce" in tag, f"{path}: {tag}"
         assert not re.search(r"\son[a-z]+\s*=", text), f"{path} has an inline event handler"
         assert " style=" not in text, f"{path} has an inline style attribute"
+
+
+def test_null_characters_in_an_address_are_a_clear_refusal(client, db):
+    api = client.get("/api/v2/summary.json", {"component": "pod\x0013"})
+    assert api.status_code == 400 and api.json() == {
+        "error": "Null characters are not allowed in an address."
+    }
+    page = client.get("/history/", {"component": "x\x00"})
+    assert page.status_code == 400

@@ -28,7 +28,7 @@ COMPONENT_FILTER = (
     "incidents and maintenance that affect the pod or no pod at all. For another "
     "component: that component and the incidents that affect it. An unknown id is 404."
 )
-ERRORS = {404: schemas.Error, 422: schemas.Error}
+ERRORS = {400: schemas.Error, 404: schemas.Error, 422: schemas.Error}
 
 
 class Filters(Schema):
