@@ -193,18 +193,27 @@ def component_uptime(
             )
             day += timedelta(days=1)
 
+    # Minutes observed of each day: the same for every component (today only until now).
+    observed_minutes = {}
+    for day in dates:
+        day_start, day_end = _day_bounds(day)
+        observed_minutes[day] = (min(day_end, now) - day_start).total_seconds() / 60
+
     result = {}
     for component in components:
+        pk = component.pk
         observed = counted = 0.0
         uptime_days = []
         for day in dates:
             if component.start_date and day < component.start_date:
                 uptime_days.append(UptimeDay(day, has_data=False))
                 continue
-            day_start, day_end = _day_bounds(day)
-            observed += (min(day_end, now) - day_start).total_seconds() / 60
+            observed += observed_minutes[day]
             view = UptimeDay(day)
-            entries = spans.get((component.pk, day), [])
+            uptime_days.append(view)
+            entries = spans.get((pk, day))
+            if not entries:
+                continue  # a quiet day, most of them
             seen = set()
             for _start, _end, status, incident in entries:
                 if incident.pk not in seen:
@@ -217,7 +226,6 @@ def component_uptime(
             view.downtime = _weighted_minutes([(s, e, WEIGHTS[st]) for s, e, st, _i in entries
                                                if st in WEIGHTS])  # fmt: skip
             counted += view.downtime
-            uptime_days.append(view)
         ratio = max(0.0, 1 - counted / observed) if observed else None
         result[component.pk] = Uptime(component, uptime_days, ratio)
     return result
