@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
+from functools import cache
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
+from django.utils.http import RFC3986_SUBDELIMS
 
 from incidents import timefmt
 from incidents.localize import PageNotes, localized
@@ -118,15 +121,30 @@ def render_notification(notification: Notification, language: str) -> Rendered:
 
 def subscriber_links(subscriber: Subscriber) -> tuple[str, str]:
     """The subscriber's signed manage and one-click unsubscribe URLs."""
-    manage = site_url(
-        reverse("notifications:manage", args=[tokens.make_token(subscriber, tokens.MANAGE)])
+    return (
+        site_url(_token_path("notifications:manage", tokens.make_token(subscriber, tokens.MANAGE))),
+        site_url(
+            _token_path(
+                "notifications:unsubscribe", tokens.make_token(subscriber, tokens.UNSUBSCRIBE)
+            )
+        ),
     )
-    unsubscribe = site_url(
-        reverse(
-            "notifications:unsubscribe", args=[tokens.make_token(subscriber, tokens.UNSUBSCRIBE)]
-        )
-    )
-    return manage, unsubscribe
+
+
+def _token_path(name: str, token: str) -> str:
+    """`reverse(name, args=[token])`, from the URL reversed once per process (one is made for
+    every recipient of a notification): the token quoted as reverse quotes it."""
+    before, after = _around_token(name, get_script_prefix(), get_urlconf())
+    return before + quote(token, safe=RFC3986_SUBDELIMS + "/~:@") + after
+
+
+@cache
+def _around_token(name: str, _prefix: str, urlconf: str | None) -> tuple[str, str]:
+    before, _, after = reverse(name, args=[_TOKEN], urlconf=urlconf).partition(_TOKEN)
+    return before, after
+
+
+_TOKEN = "token-stands-here"
 
 
 def thread_headers(notification: Notification) -> dict[str, str]:

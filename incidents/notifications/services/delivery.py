@@ -310,6 +310,7 @@ def send_emails(notification: Notification, rows: list[Delivery], result: SendRe
     rendered: dict[str, Rendered] = {}
     prepared: dict[str, bytes | None] = {}
     sent: list[Delivery] = []
+    sender = envelope_sender()
     connection = mailers.default
     try:
         connection.open()
@@ -340,7 +341,7 @@ def send_emails(notification: Notification, rows: list[Delivery], result: SendRe
                 shared = prepared[subscriber.language]
                 if shared is not None and subscriber.email.isascii():
                     connection.connection.sendmail(
-                        envelope_sender(),
+                        sender,
                         [subscriber.email],
                         personal_bytes(shared, subscriber),
                         mail_options=["BODY=8BITMIME"],
