@@ -105,7 +105,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://statuspage")}
+# Without a cache server, files under var/cache: shared by every process of the site (the web
+# server's workers, the Celery worker that starts a maintenance, a management command), so a
+# change made in one is seen by the others. Local memory would be one process's alone.
+CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "statuspage.cache.RedisCache"  # one client per pool
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache":
+    # Culling (a third of the files past MAX_ENTRIES) could drop the last good copies.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 10_000)
 
 MAILERS = {"default": mailer_from_url(env.str("EMAIL_URL", default=""), VAR_DIR / "mail")}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Status <status@localhost>")

@@ -65,3 +65,25 @@ def test_eml_backend_writes_one_file_per_message(tmp_path):
     files = sorted(tmp_path.glob("*.eml"))
     assert sent == 2 and len(files) == 2
     assert b"Subject: One" in files[0].read_bytes()
+
+
+def test_without_a_cache_server_every_process_sees_the_same_cache():
+    """The web server, the Celery worker that starts a maintenance and a management command are
+    separate processes: a change one publishes must refresh the pages another serves."""
+    script = (
+        "import django; django.setup()\n"
+        "from incidents.cache import bump_version, content_version\n"
+        "before = content_version(); bump_version(); print(before, content_version())"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "CACHE_URL"}
+    env.update(DEBUG="true", DJANGO_SETTINGS_MODULE="statuspage.settings")
+
+    def run():
+        result = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
+        return result.stdout.split()
+
+    _, published = run()
+    seen_by_the_next, _ = run()
+    assert seen_by_the_next == published
