@@ -9,6 +9,10 @@
 - When the cache is down pages are rendered uncached (a warning is logged), never a 500.
 
 Only anonymous-safe responses are stored: the pages carry no per-visitor data.
+
+In front of Django, `CachedAnswers` (statuspage/wsgi.py) replays, per process, the answer Django
+last gave to the same request while its content version is current, so that a hit costs a
+cache lookup of the version instead of a pass through Django.
 """
 
 from __future__ import annotations
@@ -17,12 +21,16 @@ import gzip
 import hashlib
 import logging
 import re
+import threading
 import time
 import uuid
+from collections import OrderedDict
+from email.utils import parsedate_to_datetime
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.http.cookie import parse_cookie
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.translation import get_language
@@ -30,6 +38,8 @@ from django.utils.translation import get_language
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "public:version"
+# Where the page cache tells the layer before Django which version an answer is of.
+ANSWER_VERSION = "statuspage.answer_version"
 FRESH_SECONDS = 24 * 3600  # a version lives until replaced; this only bounds memory
 STALE_SECONDS = 7 * 24 * 3600  # the last good copy, for the database-down case
 LOCK_SECONDS = 10
@@ -129,7 +139,10 @@ class PublicPageCacheMiddleware:
         page = f"{get_language()}:{request.get_full_path()}"
         try:
             accepts_gzip = "gzip" in request.headers.get("Accept-Encoding", "")
-            return _finish(_serve(page, lambda: self.get_response(request), accepts_gzip))
+            version = content_version()
+            # For the layer before Django (Replay): which version this answer is of.
+            request.META[ANSWER_VERSION] = version
+            return _finish(_serve(page, lambda: self.get_response(request), accepts_gzip, version))
         except CacheUnavailable as error:
             logger.warning("cache unavailable, rendering %s uncached: %s", page, error)
             response = self.get_response(request)
@@ -141,10 +154,10 @@ class PublicPageCacheMiddleware:
 MAX_PAGE_IN_KEY = 180
 
 
-def _serve(page: str, render, accepts_gzip: bool = False) -> HttpResponse:
+def _serve(page: str, render, accepts_gzip: bool, version: str) -> HttpResponse:
     if len(page) > MAX_PAGE_IN_KEY:
         page = "sha256:" + hashlib.sha256(page.encode()).hexdigest()
-    key = f"public:{content_version()}:{page}"
+    key = f"public:{version}:{page}"
     stale_key = f"public:last:{page}"
     frozen = _call(cache.get, key)
     if frozen is not None:
@@ -182,3 +195,138 @@ def _serve(page: str, render, accepts_gzip: bool = False) -> HttpResponse:
     _call(cache.set, key, frozen, FRESH_SECONDS)
     _call(cache.set, stale_key, frozen, STALE_SECONDS)
     return _thaw(frozen, "MISS", accepts_gzip)
+
+
+# -- before Django -----------------------------------------------------------------------
+
+# Every request input that can change the answer to a public GET or HEAD, besides the language
+# cookie and whether gzip is accepted: the address; the host (allowed or not) and scheme (HSTS,
+# the HTTPS redirect), as given directly or by the proxy; Accept-Language (`/` redirects a first
+# visit, the API has no language prefix) and Origin (CORS headers).
+_INPUTS = (
+    "REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING",
+    "HTTP_HOST", "HTTP_X_FORWARDED_HOST", "SERVER_NAME", "SERVER_PORT",
+    "wsgi.url_scheme", "HTTP_X_FORWARDED_PROTO", "HTTP_ACCEPT_LANGUAGE", "HTTP_ORIGIN",
+)  # fmt: skip
+# What a 304 keeps of the answer (as Django's conditional GET does).
+_NOT_MODIFIED_KEEPS = {
+    "cache-control", "content-location", "etag", "expires", "last-modified", "vary",
+}  # fmt: skip
+
+
+class CachedAnswers:
+    """WSGI middleware: answers the public pages' cache hits without entering Django.
+
+    A hit in the page cache above still costs a pass through Django (request, a dozen
+    middleware, response): most of what serving a cached page costs. This layer keeps, per
+    process, the last answer Django gave to each public GET or HEAD, status, headers of every
+    middleware and body, and replays it byte for byte to the same request (the same inputs,
+    `_INPUTS`) while the content version it was rendered for is still current: one lookup of the
+    version in the shared cache, so a new update shows on the very next request here too.
+
+    Only answers the page cache marked as its own (a hit or a fresh render, 200) and that set
+    no cookie are kept: a stale copy, a redirect, an error or an uncached answer always goes
+    through Django again.
+    When the cache cannot be reached, every request goes to Django, which renders uncached.
+    """
+
+    def __init__(self, app, max_bytes: int | None = None):
+        self.app = app
+        self.paths = re.compile(settings.PUBLIC_CACHE_PATHS)
+        self.max_bytes = max_bytes or settings.ANSWER_CACHE_BYTES
+        self.answers: OrderedDict[tuple, tuple] = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or not self.paths.match(
+            environ.get("PATH_INFO", "")
+        ):
+            return self.app(environ, start_response)
+        key = _request_inputs(environ)
+        with self.lock:
+            answer = self.answers.get(key)
+        if answer is not None:
+            version, status, headers, body = answer
+            try:
+                current = content_version()
+            except CacheUnavailable:
+                current = None
+            if version == current:
+                if _not_modified(environ, headers):
+                    kept = [(n, v) for n, v in headers if n.lower() in _NOT_MODIFIED_KEEPS]
+                    start_response("304 Not Modified", kept)
+                    return []
+                start_response(status, headers)
+                return [body]
+        return self._record(key, environ, start_response)
+
+    def _record(self, key, environ, start_response):
+        """Lets Django answer, and keeps the answer when the page cache vouches for it."""
+        answered = {}
+
+        def capture(status, headers, exc_info=None):
+            answered.update(status=status, headers=headers)
+            return start_response(status, headers, exc_info)
+
+        result = self.app(environ, capture)
+        headers = answered.get("headers", ())
+        names = {n.lower(): v for n, v in headers}
+        version = environ.get(ANSWER_VERSION)
+        # A cookie is one visitor's (a session ending, say): never replayed to another.
+        if not (
+            answered.get("status", "").startswith("200 ")
+            and version
+            and names.get("x-cache") in ("HIT", "MISS")
+            and "set-cookie" not in names
+        ):
+            return result
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        replayed = [(n, "HIT" if n.lower() == "x-cache" else v) for n, v in headers]
+        self._keep(key, (version, answered["status"], replayed, body))
+        return [body]
+
+    def _keep(self, key, answer) -> None:
+        size = len(answer[3])
+        if size > self.max_bytes:
+            return
+        with self.lock:
+            previous = self.answers.pop(key, None)
+            if previous is not None:
+                self.size -= len(previous[3])
+            self.answers[key] = answer
+            self.size += size
+            while self.size > self.max_bytes:
+                _key, evicted = self.answers.popitem(last=False)
+                self.size -= len(evicted[3])
+
+
+def _request_inputs(environ) -> tuple:
+    cookies = environ.get("HTTP_COOKIE")
+    language = None
+    if cookies and settings.LANGUAGE_COOKIE_NAME in cookies:
+        language = parse_cookie(cookies).get(settings.LANGUAGE_COOKIE_NAME)
+    gzip_accepted = "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "")
+    return (*map(environ.get, _INPUTS), language, gzip_accepted)
+
+
+def _not_modified(environ, headers) -> bool:
+    """RFC 9110 13.1.2/13.1.3 for a GET or HEAD: If-None-Match decides when present."""
+    tags = environ.get("HTTP_IF_NONE_MATCH")
+    since = environ.get("HTTP_IF_MODIFIED_SINCE")
+    if tags is None and since is None:
+        return False
+    values = {n.lower(): v for n, v in headers}
+    if tags is not None:
+        etag = values.get("etag", "").removeprefix("W/")
+        return any(
+            tag.strip() == "*" or tag.strip().removeprefix("W/") == etag for tag in tags.split(",")
+        )
+    try:
+        return parsedate_to_datetime(values["last-modified"]) <= parsedate_to_datetime(since)
+    except (KeyError, TypeError, ValueError):
+        return False

@@ -338,3 +338,5 @@ PUBLIC_CACHE_PATHS = (
     r"(?:$|incidents/|history|components/[^/]+/history|maintenance\.ics|pods/)"
     r"|^/api/v2/"
 )
+# Memory per web process for answers replayed before Django (incidents.cache.CachedAnswers).
+ANSWER_CACHE_BYTES = 32 * 1024 * 1024
