@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import runpy
 import shutil
 import socket
 import statistics
@@ -29,8 +30,14 @@ COMPONENTS = 50
 INCIDENTS = 5000
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
 DURATION = os.environ.get("BENCH_DURATION", "10s")
-WORKERS = os.environ.get("BENCH_WORKERS", "2")
-THREADS = os.environ.get("BENCH_THREADS", "8")
+WORKERS = os.environ.get("BENCH_WORKERS")
+THREADS = os.environ.get("BENCH_THREADS")
+
+
+def remove_database(database: Path) -> None:
+    """The SQLite file and its journal: a WAL left by a killed run would corrupt a new file."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
 
 
 def _environment() -> dict[str, str]:
@@ -51,8 +58,7 @@ def prepare() -> str:
     """A fresh database with the demo, 50 components and 5,000 past incidents; returns the
     demo incident's public id."""
     DATABASE.parent.mkdir(parents=True, exist_ok=True)
-    if DATABASE.exists():
-        DATABASE.unlink()
+    remove_database(DATABASE)
     os.environ.update(_environment())
     os.environ["DJANGO_SETTINGS_MODULE"] = "statuspage.settings"
     sys.path.insert(0, str(ROOT))
@@ -130,7 +136,8 @@ def _free_port() -> int:
 
 def _wrk(url: str) -> tuple[float, float, float]:
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url],
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency",
+         "-H", "Accept-Encoding: gzip", url],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
@@ -151,10 +158,14 @@ def load(incident_id: str) -> None:
         raise SystemExit("wrk is missing: apt-get install wrk")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
+    # The production command, with the project's gunicorn.conf.py (BENCH_WORKERS and
+    # BENCH_THREADS override it, to compare).
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    workers = WORKERS or str(config["workers"])
+    threads = THREADS or str(config["threads"])
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "statuspage.wsgi",
-         "--workers", WORKERS, "--worker-class", "gthread",
-         "--threads", THREADS,
+         "--workers", workers, "--threads", threads,
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT, env=_environment(),
     )  # fmt: skip
@@ -174,12 +185,11 @@ def load(incident_id: str) -> None:
             ("incident page", f"/incidents/{incident_id}/"),
             ("/api/v2/summary.json", "/api/v2/summary.json"),
         ]
-        for _label, path in targets:  # warm both workers' caches
-            for _ in range(4):
+        for _label, path in targets:  # the first render, and a few workers' first answers
+            for _ in range(8):
                 urllib.request.urlopen(base + path, timeout=10).read()
-        workers, threads = WORKERS, THREADS
         print(f"load: gunicorn {workers} workers x {threads} threads, wrk {CONNECTIONS} "
-              f"connections, {DURATION}")  # fmt: skip
+              f"connections, {DURATION}, Accept-Encoding: gzip (as browsers ask)")  # fmt: skip
         print(f"  {'page':<26}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'vs minimal':>12}")
         baseline = None
         for label, path in targets:
