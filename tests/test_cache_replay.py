@@ -8,7 +8,7 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
 from incidents import services
@@ -54,11 +54,19 @@ class Site:
 
 
 @pytest.fixture
-def site(pods):
-    # As Django's test client does: the end of a request must not close the test's transaction.
-    request_finished.disconnect(close_old_connections)
-    yield Site()
-    request_finished.connect(close_old_connections)
+def _keep_connection(db):
+    """As Django's test client does: a request's start and end must not close the database
+    connection that holds the test's transaction."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def site(pods, _keep_connection):
+    return Site()
 
 
 def test_a_repeated_request_is_answered_without_entering_django(site):
@@ -134,18 +142,14 @@ def test_only_answers_the_page_cache_vouches_for_are_kept(site, settings):
     assert site.reached_django == 4
 
 
-def test_memory_is_bounded(pods):
-    request_finished.disconnect(close_old_connections)
-    try:
-        pages = ["/api/v2/status.json", "/api/v2/components.json"]
-        sizes = [len(Site().get(page).body) for page in pages]
-        site = Site(max_bytes=max(sizes))  # room for either answer, not for both
-        for page in [*pages, pages[0]]:
-            site.get(page)
-        assert site.reached_django == 3  # the second answer pushed the first one out
-        assert site.app.size <= max(sizes)
-    finally:
-        request_finished.connect(close_old_connections)
+def test_memory_is_bounded(pods, _keep_connection):
+    pages = ["/api/v2/status.json", "/api/v2/components.json"]
+    sizes = [len(Site().get(page).body) for page in pages]
+    site = Site(max_bytes=max(sizes))  # room for either answer, not for both
+    for page in [*pages, pages[0]]:
+        site.get(page)
+    assert site.reached_django == 3  # the second answer pushed the first one out
+    assert site.app.size <= max(sizes)
 
 
 def test_an_answer_that_sets_a_cookie_is_never_replayed():
