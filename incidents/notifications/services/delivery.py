@@ -49,7 +49,7 @@ from .webhooks import webhook_record_failure, webhook_record_success
 logger = logging.getLogger(__name__)
 
 BACKOFF_MAX = 3600  # seconds; the first retry waits NOTIFY_RETRY_BACKOFF, doubling
-STOP_CHECK_EVERY = 20  # messages between two looks at "stop sending"
+STOP_CHECK_EVERY = 50  # messages between two looks at "stop sending" (and between batches)
 # Accepted mails recorded together: fewer writes; a kill resends at most these (one batch).
 MARK_SENT_EVERY = 50
 
@@ -239,7 +239,32 @@ def _cancel_rest(rows: list[Delivery], result: SendResult) -> None:
             result.cancelled += 1
 
 
-def send_batch(notification: Notification, rows: list[Delivery], result: SendResult) -> None:
+@dataclass
+class Renderings:
+    """A notification's message in each language, rendered once for all of a send's batches;
+    and, for SMTP servers that take 8-bit mail, built once as bytes (emails.prepared_bytes)."""
+
+    notification: Notification
+    rendered: dict[str, Rendered] = field(default_factory=dict)
+    prepared: dict[str, bytes | None] = field(default_factory=dict)
+
+    def message(self, language: str) -> Rendered:
+        if language not in self.rendered:
+            self.rendered[language] = render_notification(self.notification, language)
+        return self.rendered[language]
+
+    def shared_bytes(self, language: str) -> bytes | None:
+        if language not in self.prepared:
+            self.prepared[language] = prepared_bytes(self.notification, self.message(language))
+        return self.prepared[language]
+
+
+def send_batch(
+    notification: Notification,
+    rows: list[Delivery],
+    result: SendResult,
+    renderings: Renderings | None = None,
+) -> None:
     """Sends claimed rows, email over one SMTP connection and webhooks one POST per event,
     recording each outcome at once."""
     hooks = [row for row in rows if row.subscriber.is_webhook]
@@ -250,7 +275,7 @@ def send_batch(notification: Notification, rows: list[Delivery], result: SendRes
             _cancel_rest(mails, result)
             return
     if mails:
-        send_emails(notification, mails, result)
+        send_emails(notification, mails, result, renderings or Renderings(notification))
 
 
 def send_webhooks(notification: Notification, rows: list[Delivery], result: SendResult) -> None:
@@ -301,14 +326,14 @@ def send_webhooks(notification: Notification, rows: list[Delivery], result: Send
         )
 
 
-def send_emails(notification: Notification, rows: list[Delivery], result: SendResult) -> None:
+def send_emails(
+    notification: Notification, rows: list[Delivery], result: SendResult, renderings: Renderings
+) -> None:
     """Sends claimed email rows over one SMTP connection, recording each outcome at once.
 
     Over an SMTP server that takes 8-bit mail, each language's message is built once and each
     recipient's copy only adds its address and links (see emails.prepared_bytes).
     """
-    rendered: dict[str, Rendered] = {}
-    prepared: dict[str, bytes | None] = {}
     sent: list[Delivery] = []
     sender = envelope_sender()
     connection = mailers.default
@@ -321,6 +346,7 @@ def send_emails(notification: Notification, rows: list[Delivery], result: SendRe
         result.errors.append(message)
         return
     try:
+        takes_8bit = _takes_8bit(connection)
         for index, delivery in enumerate(rows):
             if index and index % STOP_CHECK_EVERY == 0 and _stopped(notification.pk):
                 _cancel_rest(rows[index:], result)
@@ -328,17 +354,8 @@ def send_emails(notification: Notification, rows: list[Delivery], result: SendRe
             subscriber: Subscriber = delivery.subscriber
             if _inactive(delivery, result):
                 continue
-            if subscriber.language not in rendered:
-                rendered[subscriber.language] = render_notification(
-                    notification, subscriber.language
-                )
-                prepared[subscriber.language] = (
-                    prepared_bytes(notification, rendered[subscriber.language])
-                    if _takes_8bit(connection)
-                    else None
-                )
             try:
-                shared = prepared[subscriber.language]
+                shared = renderings.shared_bytes(subscriber.language) if takes_8bit else None
                 if shared is not None and subscriber.email.isascii():
                     connection.connection.sendmail(
                         sender,
@@ -348,7 +365,7 @@ def send_emails(notification: Notification, rows: list[Delivery], result: SendRe
                     )
                 else:
                     email = notification_message(
-                        notification, rendered[subscriber.language], subscriber
+                        notification, renderings.message(subscriber.language), subscriber
                     )
                     connection.send_messages([email])
             except Exception as error:
@@ -419,11 +436,12 @@ def send_due(notification_id: int, *, batch_size: int | None = None) -> SendResu
     size = batch_size or settings.NOTIFY_BATCH_SIZE
     result = SendResult()
     notification = Notification.objects.select_related("incident", "update").get(pk=notification_id)
+    renderings = Renderings(notification)
     while notification.state == NotificationState.SENDING:
         _claim, rows = claim_batch(notification_id, size)
         if not rows:
             break
-        send_batch(notification, rows, result)
+        send_batch(notification, rows, result, renderings)
         notification.refresh_from_db(fields=["state"])
     finish_if_done(notification_id)
     if result.retry_at is None:
