@@ -50,6 +50,7 @@ def django_on(database: Path, *, fresh: bool) -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{database}"
     os.environ.setdefault("DEBUG", "true")
     os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # the sink logs every SMTP command at INFO
     os.environ["DJANGO_SETTINGS_MODULE"] = "statuspage.settings"
     import django
 
