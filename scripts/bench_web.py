@@ -201,8 +201,20 @@ def load(incident_id: str) -> None:
         server.wait(timeout=30)
 
 
+def assets() -> None:
+    """The site's own CSS and JS as collected (hashed names, with their .gz), compressed."""
+    from django.conf import settings
+
+    root = Path(settings.STATIC_ROOT) / "incidents"
+    files = [p for p in root.glob("*.*.*") if p.suffix in (".css", ".js")]
+    packed = sum(p.with_name(p.name + ".gz").stat().st_size for p in files)
+    names = ", ".join(sorted(p.name for p in files))
+    print(f"own CSS and JS: {packed / 1024:.1f} KB compressed ({names})")
+
+
 def web() -> None:
     incident_id = prepare()
+    assets()
     cold()
     load(incident_id)
 
