@@ -190,6 +190,8 @@ def load(incident_id: str) -> None:
                 urllib.request.urlopen(base + path, timeout=10).read()
         print(f"load: gunicorn {workers} workers x {threads} threads, wrk {CONNECTIONS} "
               f"connections, {DURATION}, Accept-Encoding: gzip (as browsers ask)")  # fmt: skip
+        print("  (the minimal view goes through Django's middleware; cached pages are answered")
+        print("  before it, from the process's copy of Django's last answer: incidents/cache.py)")
         print(f"  {'page':<26}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'vs minimal':>12}")
         baseline = None
         for label, path in targets:
