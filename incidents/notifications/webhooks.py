@@ -25,6 +25,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -46,11 +47,30 @@ MAX_ERROR_BODY = 200
 
 
 class WebhookError(Exception):
-    """A POST that got no 2xx; `permanent` when trying again would not help."""
+    """A POST that got no 2xx; `permanent` when trying again would not help; `retry_after`
+    (seconds) when the endpoint asked for a pause (Retry-After on a 429 or 503)."""
 
-    def __init__(self, message: str, *, permanent: bool):
+    def __init__(self, message: str, *, permanent: bool, retry_after: float | None = None):
         super().__init__(message)
         self.permanent = permanent
+        self.retry_after = retry_after
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (RFC 9110 10.2.3: seconds or an HTTP date);
+    None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 @dataclass(frozen=True)
@@ -151,8 +171,9 @@ _opener = urllib.request.build_opener(_NoRedirects)
 def post(subscriber: Subscriber, event: Event, delivery_id: str) -> int:
     """POSTs one event, signed; returns the status code, or raises WebhookError.
 
-    Timeouts, lost connections, 408, 429 and 5xx are transient; other answers are permanent
-    for this delivery. Error texts name the status and a little of the body, never the secret.
+    Timeouts, lost connections, 408, 429 and 5xx are transient (a 429 or 503 with Retry-After
+    says how long to wait); other answers are permanent for this delivery. Error texts name
+    the status and a little of the body, never the secret.
     """
     parts = urlsplit(subscriber.endpoint)
     try:
@@ -188,7 +209,8 @@ def post(subscriber: Subscriber, event: Event, delivery_id: str) -> int:
             error.close()
         message = f"HTTP {code}" + (f": {' '.join(snippet.split())}" if snippet.strip() else "")
         permanent = not (code >= 500 or code in (408, 429))
-        raise WebhookError(message, permanent=permanent) from None
+        wait = retry_after(error.headers.get("Retry-After")) if code in (429, 503) else None
+        raise WebhookError(message, permanent=permanent, retry_after=wait) from None
     except (urllib.error.URLError, OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
         raise WebhookError(f"{type(error).__name__}: {reason}", permanent=False) from None

@@ -179,16 +179,18 @@ class WebhookSink:
 
     port: int = 0
     received: list[Hook] = field(default_factory=list)
-    script: dict[str, list[int]] = field(default_factory=dict)
+    script: dict[str, list[int | tuple[int, dict[str, str]]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def url(self, path: str = "/hook") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def answer(self, path: str) -> int:
+    def answer(self, path: str) -> tuple[int, dict[str, str]]:
+        """The next scripted answer: a status, or (status, headers)."""
         with self.lock:
             queue = self.script.get(path)
-            return queue.pop(0) if queue else 200
+            answer = queue.pop(0) if queue else 200
+        return answer if isinstance(answer, tuple) else (answer, {})
 
     def to(self, path: str = "/hook", *, ok: bool = False) -> list[Hook]:
         return [h for h in self.received if h.path == path and (not ok or h.status < 300)]
@@ -199,11 +201,13 @@ class _HookHandler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        status = self.sink.answer(self.path)
+        status, headers = self.sink.answer(self.path)
         with self.sink.lock:
             self.sink.received.append(Hook(self.path, dict(self.headers.items()), body, status))
         payload = b"ok" if status < 300 else b"nope"
         self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)

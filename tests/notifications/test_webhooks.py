@@ -261,6 +261,30 @@ def test_timeouts_rate_limits_and_5xx_are_transient(
     assert Delivery.objects.get(subscriber=subscriber).state == DeliveryState.QUEUED
 
 
+@pytest.mark.parametrize(
+    "status, asked, waits",
+    [
+        (429, "600", 600),  # longer than the backoff: the endpoint's pause wins
+        (503, "Wed, 21 Oct 2015 07:28:00 GMT", None),  # a date gone by: the backoff
+        (429, "86400", 3600),  # never more than the longest backoff
+        (502, "600", None),  # Retry-After means nothing on a 502
+    ],
+)
+def test_a_retry_waits_as_long_as_the_endpoint_asked(
+    webhook_server, make_webhook, make_incident, settings, status, asked, waits
+):
+    settings.NOTIFY_RETRY_BACKOFF = 30
+    subscriber, _secret = make_webhook()
+    webhook_server.script["/hook"] = [(status, {"Retry-After": asked})]
+    notification = Notification.objects.get(incident=make_incident())
+    start(notification)
+    before = timezone.now()
+    assert delivery.send_due(notification.pk).retried == 1
+    row = Delivery.objects.get(subscriber=subscriber)
+    waited = (row.next_attempt_at - before).total_seconds()
+    assert waited == pytest.approx(waits or settings.NOTIFY_RETRY_BACKOFF, abs=5)
+
+
 def test_an_unreachable_endpoint_is_transient(settings, make_incident, db):
     settings.WEBHOOK_ALLOW_HTTP = settings.WEBHOOK_ALLOW_PRIVATE = True
     subscriber, _secret = webhook_subscriber_create(endpoint="http://127.0.0.1:9/hook")

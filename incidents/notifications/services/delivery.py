@@ -201,12 +201,19 @@ def _finish(delivery: Delivery, state: str, error: str = "", retry_at=None) -> b
     )
 
 
-def _transient(delivery: Delivery, error: str, result: SendResult) -> None:
+def _transient(
+    delivery: Delivery, error: str, result: SendResult, asked_wait: float | None = None
+) -> None:
+    """Puts a row back for a retry after the backoff, or after the pause the other side asked
+    for when that is longer (never more than BACKOFF_MAX); fails it after the last attempt."""
     if delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
         _finish(delivery, DeliveryState.FAILED, error)
         result.failed += 1
         return
-    retry_at = timezone.now() + backoff(delivery.attempts)
+    wait = backoff(delivery.attempts)
+    if asked_wait is not None:
+        wait = max(wait, timedelta(seconds=min(asked_wait, BACKOFF_MAX)))
+    retry_at = timezone.now() + wait
     _finish(delivery, DeliveryState.QUEUED, error, retry_at)
     result.retried += 1
     result.retry_at = min(result.retry_at or retry_at, retry_at)
@@ -317,7 +324,7 @@ def send_webhooks(notification: Notification, rows: list[Delivery], result: Send
                 _finish(delivery, DeliveryState.FAILED, message)
                 result.failed += 1
             else:
-                _transient(delivery, message, result)
+                _transient(delivery, message, result, error.retry_after)
             result.errors.append(message)
         # Slow endpoints take time: keep the rest of the batch from looking abandoned to the
         # sweep (which would hand them to another sender).
