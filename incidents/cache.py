@@ -40,8 +40,13 @@ logger = logging.getLogger(__name__)
 VERSION_KEY = "public:version"
 # Where the page cache tells the layer before Django which version an answer is of.
 ANSWER_VERSION = "statuspage.answer_version"
-FRESH_SECONDS = 24 * 3600  # a version lives until replaced; this only bounds memory
+# A page lives until a publishing service replaces the version, or five minutes: a change the
+# cache could not be told about (it was down at that moment) shows within five minutes.
+FRESH_SECONDS = 300
 STALE_SECONDS = 7 * 24 * 3600  # the last good copy, for the database-down case
+# After the cache failed, pages are rendered without it for a few seconds before it is tried
+# again: a cache that hangs (unreachable) then costs one timeout, not one per request.
+RETRY_SECONDS = 5.0
 LOCK_SECONDS = 10
 WAIT_SECONDS = 2.0
 POLL_SECONDS = 0.02
@@ -53,10 +58,34 @@ class CacheUnavailable(Exception):
     pass
 
 
+class _Health:
+    """This process's view of the cache: when to try it again after a failure, and whether a
+    failure happened since it last worked."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self) -> None:
+        self.retry_at = 0.0
+        self.failed = False
+
+
+health = _Health()
+
+
 def _call(operation, *args, **kwargs):
+    if health.retry_at and time.monotonic() < health.retry_at:
+        raise CacheUnavailable("failed a moment ago; tried again in a few seconds")
     try:
+        if health.failed:
+            # Back after a failure: a change published meanwhile (here or elsewhere) could not
+            # replace the version, so replace it now rather than serve pages from before it.
+            cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+            health.reset()
         return operation(*args, **kwargs)
     except Exception as error:  # any backend: redis, memcached, ...
+        health.retry_at = time.monotonic() + RETRY_SECONDS
+        health.failed = True
         raise CacheUnavailable(str(error)) from error
 
 
@@ -221,8 +250,9 @@ class CachedAnswers:
     middleware, response): most of what serving a cached page costs. This layer keeps, per
     process, the last answer Django gave to each public GET or HEAD, status, headers of every
     middleware and body, and replays it byte for byte to the same request (the same inputs,
-    `_INPUTS`) while the content version it was rendered for is still current: one lookup of the
-    version in the shared cache, so a new update shows on the very next request here too.
+    `_INPUTS`) while the content version it was rendered for is still current (and for at most
+    FRESH_SECONDS, as the page cache): one lookup of the version in the shared cache, so a new
+    update shows on the very next request here too.
 
     Only answers the page cache marked as its own (a hit or a fresh render, 200) and that set
     no cookie are kept: a stale copy, a redirect, an error or an uncached answer always goes
@@ -247,12 +277,12 @@ class CachedAnswers:
         with self.lock:
             answer = self.answers.get(key)
         if answer is not None:
-            version, status, headers, body = answer
+            version, kept_at, status, headers, body = answer
             try:
                 current = content_version()
             except CacheUnavailable:
                 current = None
-            if version == current:
+            if version == current and time.monotonic() - kept_at < FRESH_SECONDS:
                 if _not_modified(environ, headers):
                     kept = [(n, v) for n, v in headers if n.lower() in _NOT_MODIFIED_KEEPS]
                     start_response("304 Not Modified", kept)
@@ -287,22 +317,22 @@ class CachedAnswers:
             if hasattr(result, "close"):
                 result.close()
         replayed = [(n, "HIT" if n.lower() == "x-cache" else v) for n, v in headers]
-        self._keep(key, (version, answered["status"], replayed, body))
+        self._keep(key, (version, time.monotonic(), answered["status"], replayed, body))
         return [body]
 
     def _keep(self, key, answer) -> None:
-        size = len(answer[3])
+        size = len(answer[-1])
         if size > self.max_bytes:
             return
         with self.lock:
             previous = self.answers.pop(key, None)
             if previous is not None:
-                self.size -= len(previous[3])
+                self.size -= len(previous[-1])
             self.answers[key] = answer
             self.size += size
             while self.size > self.max_bytes:
                 _key, evicted = self.answers.popitem(last=False)
-                self.size -= len(evicted[3])
+                self.size -= len(evicted[-1])
 
 
 def _request_inputs(environ) -> tuple:

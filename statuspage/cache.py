@@ -1,4 +1,5 @@
-"""Django's Redis cache, with one client per connection pool instead of one per operation.
+"""Django's Redis cache, with one client per connection pool instead of one per operation,
+and timeouts.
 
 Django's backend builds a `redis.Redis` for every get and set, and redis-py rebuilds its table of
 some 170 response callbacks in each (redis-py issue 3624): about 250 µs a call, more than the round
@@ -25,6 +26,11 @@ class RedisCacheClient(django_redis.RedisCacheClient):
 
 
 class RedisCache(django_redis.RedisCache):
+    """Also gives up on an unreachable server after a second (redis-py waits forever by
+    default), so that a page is rendered without the cache instead of hanging."""
+
     def __init__(self, server, params):
+        options = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+        params = {**params, "OPTIONS": {**options, **params.get("OPTIONS", {})}}
         super().__init__(server, params)
         self._class = RedisCacheClient

@@ -1,6 +1,7 @@
 """Public pages from the cache: fresh after every change, one render under a herd, the last
 good copy while the database is down, uncached (never a 500) while the cache is down."""
 
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -117,6 +118,52 @@ def test_cache_down_renders_uncached_and_logs(client, pods, settings, caplog):
     assert "cache unavailable" in caplog.text
     services.component_set_status(pods["Pod 14"], "major_outage")  # no 500 on invalidation
     assert "Major Service Outage" in client.get("/").text
+
+
+def test_an_unreachable_cache_costs_one_timeout_then_pages_render_without_it(
+    client, pods, settings, caplog
+):
+    # A server that takes connections and never answers, as a cache behind a dead link does.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "statuspage.cache.RedisCache",
+                "LOCATION": f"redis://127.0.0.1:{silent.getsockname()[1]}/0",
+            }
+        }
+        started = time.monotonic()
+        first = client.get("/")
+        waited = time.monotonic() - started
+        assert first.status_code == 200 and first["X-Cache"] == "BYPASS"
+        assert waited < 3, f"the first request waited {waited:.1f} s"
+        started = time.monotonic()
+        for _ in range(3):
+            assert client.get("/")["X-Cache"] == "BYPASS"
+        assert time.monotonic() - started < 0.9  # no more timeouts: the cache is left alone
+    assert "cache unavailable" in caplog.text
+
+
+def test_a_change_published_while_the_cache_was_down_shows_once_it_is_back(
+    client, pods, monkeypatch
+):
+    from django.core.cache import cache
+
+    from incidents import cache as page_cache
+
+    assert "All Systems Operational" in client.get("/").text  # cached
+    monkeypatch.setattr(page_cache, "RETRY_SECONDS", 0)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    with monkeypatch.context() as outage:
+        outage.setattr(cache, "set", down)
+        services.component_set_status(pods["Pod 14"], "major_outage")  # the version stays
+    back = client.get("/")
+    assert back["X-Cache"] == "MISS"
+    assert "Major Service Outage" in back.text
 
 
 def test_admin_and_posts_are_never_cached(support_client, make_incident):
