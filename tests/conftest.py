@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -27,10 +28,27 @@ NO_TRANSLATIONS = {
 
 
 class _SerialWSGIServer(WSGIServer):
-    """The live server answering one request at a time (Django closes each connection)."""
+    """The live server answering one request at a time (Django closes each connection).
+
+    A browser also opens connections it does not use at once (preconnects): answering one
+    request at a time, the server would wait on such a socket while the browser waits for an
+    answer on another, until the page load times out. A connection that sends nothing for a
+    second is dropped instead (the browser opens another when it needs one).
+    """
+
+    IDLE_SECONDS = 1.0
 
     def __init__(self, *args, connections_override=None, **kwargs):
         super().__init__(*args, **kwargs)
+
+    def get_request(self):
+        connection, address = super().get_request()
+        connection.settimeout(self.IDLE_SECONDS)
+        return connection, address
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], TimeoutError):
+            super().handle_error(request, client_address)
 
 
 if django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
