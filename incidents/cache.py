@@ -26,6 +26,7 @@ import time
 import uuid
 from collections import OrderedDict
 from email.utils import parsedate_to_datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -169,7 +170,7 @@ class PublicPageCacheMiddleware:
         try:
             accepts_gzip = "gzip" in request.headers.get("Accept-Encoding", "")
             version = content_version()
-            # For the layer before Django (Replay): which version this answer is of.
+            # For the layer before Django (CachedAnswers): which version this answer is of.
             request.META[ANSWER_VERSION] = version
             return _finish(_serve(page, lambda: self.get_response(request), accepts_gzip, version))
         except CacheUnavailable as error:
@@ -243,6 +244,17 @@ _NOT_MODIFIED_KEEPS = {
 }  # fmt: skip
 
 
+class _Answer(NamedTuple):
+    version: str  # the content version it was rendered for
+    kept_at: float  # time.monotonic()
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    not_modified_headers: list[tuple[str, str]]  # what a 304 carries
+    etag: str
+    last_modified: str
+
+
 class CachedAnswers:
     """WSGI middleware: answers the public pages' cache hits without entering Django.
 
@@ -264,7 +276,7 @@ class CachedAnswers:
         self.app = app
         self.paths = re.compile(settings.PUBLIC_CACHE_PATHS)
         self.max_bytes = max_bytes or settings.ANSWER_CACHE_BYTES
-        self.answers: OrderedDict[tuple, tuple] = OrderedDict()
+        self.answers: OrderedDict[tuple, _Answer] = OrderedDict()
         self.size = 0
         self.lock = threading.Lock()
 
@@ -277,18 +289,16 @@ class CachedAnswers:
         with self.lock:
             answer = self.answers.get(key)
         if answer is not None:
-            version, kept_at, status, headers, body = answer
             try:
                 current = content_version()
             except CacheUnavailable:
                 current = None
-            if version == current and time.monotonic() - kept_at < FRESH_SECONDS:
-                if _not_modified(environ, headers):
-                    kept = [(n, v) for n, v in headers if n.lower() in _NOT_MODIFIED_KEEPS]
-                    start_response("304 Not Modified", kept)
+            if answer.version == current and time.monotonic() - answer.kept_at < FRESH_SECONDS:
+                if _not_modified(environ, answer.etag, answer.last_modified):
+                    start_response("304 Not Modified", answer.not_modified_headers)
                     return []
-                start_response(status, headers)
-                return [body]
+                start_response(answer.status, answer.headers)
+                return [answer.body]
         return self._record(key, environ, start_response)
 
     def _record(self, key, environ, start_response):
@@ -317,22 +327,32 @@ class CachedAnswers:
             if hasattr(result, "close"):
                 result.close()
         replayed = [(n, "HIT" if n.lower() == "x-cache" else v) for n, v in headers]
-        self._keep(key, (version, time.monotonic(), answered["status"], replayed, body))
+        answer = _Answer(
+            version=version,
+            kept_at=time.monotonic(),
+            status=answered["status"],
+            headers=replayed,
+            body=body,
+            not_modified_headers=[(n, v) for n, v in replayed if n.lower() in _NOT_MODIFIED_KEEPS],
+            etag=names.get("etag", ""),
+            last_modified=names.get("last-modified", ""),
+        )
+        self._keep(key, answer)
         return [body]
 
-    def _keep(self, key, answer) -> None:
-        size = len(answer[-1])
+    def _keep(self, key, answer: _Answer) -> None:
+        size = len(answer.body)
         if size > self.max_bytes:
             return
         with self.lock:
             previous = self.answers.pop(key, None)
             if previous is not None:
-                self.size -= len(previous[-1])
+                self.size -= len(previous.body)
             self.answers[key] = answer
             self.size += size
             while self.size > self.max_bytes:
                 _key, evicted = self.answers.popitem(last=False)
-                self.size -= len(evicted[-1])
+                self.size -= len(evicted.body)
 
 
 def _request_inputs(environ) -> tuple:
@@ -344,19 +364,18 @@ def _request_inputs(environ) -> tuple:
     return (*map(environ.get, _INPUTS), language, gzip_accepted)
 
 
-def _not_modified(environ, headers) -> bool:
+def _not_modified(environ, etag: str, last_modified: str) -> bool:
     """RFC 9110 13.1.2/13.1.3 for a GET or HEAD: If-None-Match decides when present."""
     tags = environ.get("HTTP_IF_NONE_MATCH")
     since = environ.get("HTTP_IF_MODIFIED_SINCE")
-    if tags is None and since is None:
-        return False
-    values = {n.lower(): v for n, v in headers}
     if tags is not None:
-        etag = values.get("etag", "").removeprefix("W/")
+        etag = etag.removeprefix("W/")
         return any(
             tag.strip() == "*" or tag.strip().removeprefix("W/") == etag for tag in tags.split(",")
         )
+    if since is None or not last_modified:
+        return False
     try:
-        return parsedate_to_datetime(values["last-modified"]) <= parsedate_to_datetime(since)
-    except (KeyError, TypeError, ValueError):
+        return parsedate_to_datetime(last_modified) <= parsedate_to_datetime(since)
+    except (TypeError, ValueError):
         return False
