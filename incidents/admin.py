@@ -76,6 +76,17 @@ class ServiceDeleteMixin:
             self.delete_model(request, obj)
 
 
+class MadeWithItsParentMixin:
+    """Rows added and deleted only with what they belong to (an incident, a postmortem): here
+    they are corrected or translated, never added or deleted on their own."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class TimelineGoesWithItsIncidentMixin:
     """Timeline entries cannot be deleted on their own, but they go with their incident:
     deleting an incident must not ask for a permission on them."""
@@ -251,7 +262,7 @@ class IncidentAdmin(
 
 
 @admin.register(IncidentUpdate)
-class IncidentUpdateAdmin(TranslationsAdminMixin, admin.ModelAdmin):
+class IncidentUpdateAdmin(MadeWithItsParentMixin, TranslationsAdminMixin, admin.ModelAdmin):
     """Corrections to published timeline entries (managers); new entries go through the
     incident's "Post an update" form."""
 
@@ -261,12 +272,6 @@ class IncidentUpdateAdmin(TranslationsAdminMixin, admin.ModelAdmin):
     readonly_fields = ["incident", "status", "deliver_notifications", "author"]
     search_fields = ["body", "incident__name"]
     inlines = [TranslationInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def save_model(self, request, obj, form, change):
         services.update_edit(
@@ -574,7 +579,7 @@ class PostmortemAdmin(TranslationsAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RemediationItem)
-class RemediationItemAdmin(TranslationsAdminMixin, admin.ModelAdmin):
+class RemediationItemAdmin(MadeWithItsParentMixin, TranslationsAdminMixin, admin.ModelAdmin):
     """A remediation item's translations; the item itself is edited in its postmortem."""
 
     list_display = ["__str__", "postmortem", "state"]
@@ -582,12 +587,6 @@ class RemediationItemAdmin(TranslationsAdminMixin, admin.ModelAdmin):
     fields = ["postmortem", "description", "state", "owner", "due_date"]
     readonly_fields = fields
     inlines = [TranslationInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def save_model(self, request, obj, form, change):
         pass  # nothing of the item changes here; the translations are saved by the inline
