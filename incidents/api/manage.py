@@ -328,8 +328,7 @@ def list_incidents(request, page_id: str, q: str = "", limit: int = 100, page: i
 def unresolved_incidents(request, page_id: str):
     _page(page_id)
     _require(request, "view_incident")
-    items = selectors.api_incidents(Incident.objects.open())
-    return [serializers.managed_incident(i) for i in items]
+    return _managed_list(Incident.objects.open())
 
 
 def _managed_list(queryset, order=("-started_at", "-created_at")):
