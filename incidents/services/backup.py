@@ -301,6 +301,11 @@ def _lookup(index: dict[str, models.Model], key: Any, where: str) -> models.Mode
     return index[key]
 
 
+def _lookups(index: dict[str, models.Model], item: dict, name: str, where: str) -> list:
+    """The objects an item's list `name` refers to by id (none when absent)."""
+    return [_lookup(index, key, where) for key in item.get(name) or []]
+
+
 def _save(obj: models.Model, where: str, exclude: list[str] | None = None) -> models.Model:
     try:
         obj.full_clean(exclude=exclude)
@@ -409,9 +414,7 @@ def import_status(data: Any, *, replace: bool = False) -> dict[str, int]:
             ),
             where,
         )
-        template.components.set(
-            [_lookup(components, key, where) for key in item.get("components") or []]
-        )
+        template.components.set(_lookups(components, item, "components", where))
         counts["incident_templates"] += 1
 
     for n, item in enumerate(read.items(data, "subscribers", "")):
@@ -424,12 +427,8 @@ def import_status(data: Any, *, replace: bool = False) -> dict[str, int]:
             ),
             where,
         )
-        subscriber.components.set(
-            [_lookup(components, key, where) for key in item.get("components") or []]
-        )
-        subscriber.incidents.set(
-            [_lookup(incidents, key, where) for key in item.get("incidents") or []]
-        )
+        subscriber.components.set(_lookups(components, item, "components", where))
+        subscriber.incidents.set(_lookups(incidents, item, "incidents", where))
         counts["subscribers"] += 1
 
     for n, item in enumerate(read.items(data, "notifications", "")):
@@ -449,9 +448,7 @@ def import_status(data: Any, *, replace: bool = False) -> dict[str, int]:
             ),
             where,
         )
-        notification.components.set(
-            [_lookup(components, key, where) for key in item.get("components") or []]
-        )
+        notification.components.set(_lookups(components, item, "components", where))
         counts["notifications"] += 1
 
     for n, item in enumerate(read.items(data, "translations", "")):
