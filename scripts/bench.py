@@ -12,6 +12,8 @@ Sections (run all, or name some: `python scripts/bench.py web fanout smtp worker
   the very same messages over one connection, in the same run; the ratio.
 - worker: the peak memory of a worker process that freezes and sends to 10,000 and to
   100,000 subscribers (each in a fresh process).
+- writers: accepted writes and their latency (p50, p99) for 8 management-API clients posting
+  updates at once to gunicorn and a worker on SQLite, against 1 client (scripts/bench_writers.py).
 
 Each section works on its own SQLite database under var/bench/, never on the project's.
 """
@@ -292,11 +294,19 @@ def bench_web() -> None:
     web()
 
 
+def bench_writers() -> None:
+    """Concurrent writers on SQLite against the real processes (scripts/bench_writers.py)."""
+    from bench_writers import writers
+
+    writers()
+
+
 SECTIONS = {
     "web": bench_web,
     "fanout": bench_fanout,
     "smtp": bench_smtp,
     "worker": bench_worker,
+    "writers": bench_writers,
 }
 
 

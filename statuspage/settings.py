@@ -15,10 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 from .mail import mailer_from_url
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
-
 env = environ.Env()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# What the site writes on a laptop: the embedded broker, the file cache, mails as files.
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
+
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -97,12 +99,17 @@ TEMPLATES = [
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _sqlite = DATABASES["default"].setdefault("OPTIONS", {})
     # WAL lets the web process and the worker read while the other writes; synchronous=NORMAL
     # spares each commit a wait for the disk (a killed process still loses nothing), which
     # the mail sender's one commit per message needs.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-    )
+    _sqlite.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+    # One writer at a time, and the others wait their turn instead of failing. A transaction
+    # takes the write lock when it begins (IMMEDIATE): a deferred one that read first and then
+    # tried to write would fail at once with "database is locked" when another process wrote
+    # in between, whatever the timeout. The timeout is how long a writer waits (seconds).
+    _sqlite.setdefault("transaction_mode", "IMMEDIATE")
+    _sqlite.setdefault("timeout", env.int("SQLITE_BUSY_TIMEOUT", default=30))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Without a cache server, files under var/cache: shared by every process of the site (the web
@@ -205,6 +212,9 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": str(_queue_dir),
         "control_folder": str(_control_dir),
         "store_processed": False,
+        # How often the worker looks for new messages (seconds; kombu's default is 1): a
+        # notification starts within a quarter of a second of its confirmation.
+        "polling_interval": 0.25,
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

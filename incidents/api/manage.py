@@ -3,6 +3,7 @@ the admin, so validation, notifications and the audit log apply equally."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from ..models import (
 from ..notifications import services as notification_services
 from ..notifications.models import (
     Notification,
+    NotificationKind,
     NotificationState,
     Subscriber,
     SubscriberMode,
@@ -43,6 +45,7 @@ from ..services import templates as template_services
 from . import schemas, serializers
 from .auth import OAuthKey
 
+logger = logging.getLogger(__name__)
 router = Router(auth=OAuthKey(), tags=["management"])
 
 
@@ -382,11 +385,10 @@ def create_incident(request, page_id: str, body: schemas.IncidentRequest):
     fields = body.incident
     if not fields.name:
         raise ValidationError({"name": "name is required."})
-    started = timezone.now()
     if fields.scheduled_for or fields.status in MaintenanceStatus.values:
         _require(request, "add_maintenance")
         maintenance = _schedule_maintenance(request, fields)
-        _confirm_notifications(request.user, maintenance, started)
+        _confirm_notifications(request.user, Notification.objects.filter(incident=maintenance))
         return Status(201, serializers.managed_incident(_incident(maintenance.public_id)))
     statuses = _component_statuses(fields)
     status = fields.status or IncidentStatus.INVESTIGATING
@@ -410,7 +412,7 @@ def create_incident(request, page_id: str, body: schemas.IncidentRequest):
         actor=request.user,
         **kwargs,
     )
-    _confirm_notifications(request.user, incident, started)
+    _confirm_notifications(request.user, Notification.objects.filter(incident=incident))
     return Status(201, serializers.managed_incident(_incident(incident.public_id)))
 
 
@@ -441,19 +443,32 @@ def _first_set(*values):
     return next((v for v in values if v is not None), None)
 
 
-def _confirm_notifications(user, incident: Incident, since) -> None:
-    """A notification asked for through the API is confirmed by the key's user, as staff
-    confirm it in the admin: the audience guard still holds wide or large sends for an
-    incident manager's approval. A key whose user may not send leaves them for staff."""
+def _confirm_notifications(user, recorded) -> None:
+    """The notifications this request recorded (`recorded`, a queryset) are confirmed by the
+    key's user, as staff confirm them in the admin: the audience guard still holds wide or
+    large sends for an incident manager's approval. A key whose user may not send leaves them
+    for staff.
+
+    Only this request's own: concurrent requests on one incident each confirm theirs. The
+    write they belong to has committed, so a confirmation that cannot happen (staff confirmed
+    it meanwhile, or the audience changed twice while it was counted) leaves the notification
+    waiting in the admin rather than answering an error for a write that was saved.
+    """
     if not user.has_perm("notifications.send_notification"):
         return
-    waiting = Notification.objects.filter(
-        incident=incident,
-        state=NotificationState.AWAITING_CONFIRMATION,
-        created_at__gte=since,
-    )
-    for notification in waiting:
-        notification_confirm(notification, actor=user, expected_count=summarize(notification).total)
+    for notification in recorded.filter(state=NotificationState.AWAITING_CONFIRMATION):
+        for _attempt in range(2):
+            try:
+                notification_confirm(
+                    notification, actor=user, expected_count=summarize(notification).total
+                )
+                break
+            except ValidationError:
+                notification.refresh_from_db(fields=["state"])
+                if notification.state != NotificationState.AWAITING_CONFIRMATION:
+                    break
+        else:
+            logger.warning("notification %s left for staff to confirm", notification.pk)
 
 
 def _default_body(status: str) -> str:
@@ -486,10 +501,9 @@ def update_incident(request, page_id: str, incident_id: str, body: schemas.Incid
     _page(page_id)
     incident = get_object_or_404(Incident, public_id=incident_id)
     fields = body.incident
-    started = timezone.now()
     if incident.is_maintenance:
-        _update_maintenance(request, incident, fields)
-        _confirm_notifications(request.user, incident, started)
+        update = _update_maintenance(request, incident, fields)
+        _confirm_notifications(request.user, Notification.objects.filter(update=update))
         return serializers.managed_incident(_incident(incident_id))
     edits = {}
     if fields.name is not None and fields.name != incident.name:
@@ -502,12 +516,13 @@ def update_incident(request, page_id: str, incident_id: str, body: schemas.Incid
         _require(request, "change_incident")
     if posts_update:
         _require(request, "add_incidentupdate")
+    update = None
     with transaction.atomic():
         if edits:
             incident = services.incident_edit(incident, actor=request.user, **edits)
         if posts_update:
             status = fields.status or incident.status
-            services.update_post(
+            update = services.update_post(
                 incident,
                 status=status,
                 body=fields.body or _default_body(status),
@@ -518,13 +533,16 @@ def update_incident(request, page_id: str, incident_id: str, body: schemas.Incid
                 reopen=not incident.is_open and status != IncidentStatus.RESOLVED,
                 actor=request.user,
             )
-    _confirm_notifications(request.user, incident, started)
+    _confirm_notifications(request.user, Notification.objects.filter(update=update))
     return serializers.managed_incident(_incident(incident_id))
 
 
-def _update_maintenance(request, maintenance: Incident, fields: schemas.IncidentFields) -> None:
+def _update_maintenance(
+    request, maintenance: Incident, fields: schemas.IncidentFields
+) -> IncidentUpdate | None:
     """Window, name and automation edits (managers), components before the start, and a
-    status or body as a timeline entry."""
+    status or body as a timeline entry (returned, when one was posted)."""
+    update = None
     edits = {}
     for field, value in (
         ("name", fields.name),
@@ -554,13 +572,14 @@ def _update_maintenance(request, maintenance: Incident, fields: schemas.Incident
                 maintenance, list(_component_statuses(fields)), actor=request.user
             )
         if posts_update:
-            maintenance_services.maintenance_update_post(
+            update = maintenance_services.maintenance_update_post(
                 maintenance,
                 status=fields.status or maintenance.status,
                 body=fields.body or "",
                 deliver_notifications=_first_set(fields.deliver_notifications, True),
                 actor=request.user,
             )
+    return update
 
 
 @router.delete(
@@ -666,7 +685,10 @@ def publish_postmortem(
     started = timezone.now()
     incident, found = _postmortem(incident_id)
     postmortem_services.postmortem_publish(found, actor=request.user)
-    _confirm_notifications(request.user, incident, started)
+    recorded = Notification.objects.filter(
+        incident=incident, kind=NotificationKind.POSTMORTEM_PUBLISHED, created_at__gte=started
+    )
+    _confirm_notifications(request.user, recorded)
     return serializers.postmortem(_postmortem(incident_id)[1])
 
 

@@ -11,12 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
@@ -24,6 +21,8 @@ from urllib.parse import quote
 import pytest
 from celery import Celery
 from django.db import connection
+
+from ..processes import Process, free_port, listening, poll
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -50,68 +49,6 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("fault figures")
         for line in FIGURES:
             terminalreporter.write_line(line)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def listening(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.2)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def poll(check, timeout: float, interval: float = 0.2, nudge=None, nudge_every: float = 2.0):
-    """Waits for `check()` to be truthy, up to a deadline; `nudge()` runs every few seconds."""
-    deadline = time.monotonic() + timeout
-    last_nudge = 0.0
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        if nudge is not None and time.monotonic() - last_nudge >= nudge_every:
-            nudge()
-            last_nudge = time.monotonic()
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
-
-
-class Process:
-    """One child process that can be started, SIGKILLed and started again."""
-
-    def __init__(self, name: str, argv: list[str], log: Path, env=None, cwd=ROOT, user=None):
-        self.name, self.argv, self.log, self.env, self.cwd, self.user = (
-            name, argv, log, env, cwd, user,
-        )  # fmt: skip
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> Process:
-        argv = self.argv if self.user is None else ["runuser", "-u", self.user, "--", *self.argv]
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(
-                argv, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT
-            )
-        return self
-
-    @property
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill(self, sig=signal.SIGKILL) -> None:
-        if self.alive:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.alive:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 @pytest.fixture

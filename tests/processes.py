@@ -1,0 +1,297 @@
+"""Real processes for the tests that need them and for `make bench`: the helpers to start,
+wait for and stop a child process, and `Site`, a whole site of its own (a fresh database with
+the demo, gunicorn as in production, a Celery worker with beat) driven over HTTP.
+
+Importable without Django set up, so that scripts/bench_writers.py uses this very code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def poll(check, timeout: float, interval: float = 0.2, nudge=None, nudge_every: float = 2.0):
+    """Waits for `check()` to be truthy, up to a deadline; `nudge()` runs every few seconds."""
+    deadline = time.monotonic() + timeout
+    last_nudge = 0.0
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        if nudge is not None and time.monotonic() - last_nudge >= nudge_every:
+            nudge()
+            last_nudge = time.monotonic()
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+class Process:
+    """One child process that can be started, SIGKILLed and started again."""
+
+    def __init__(self, name: str, argv: list[str], log: Path, env=None, cwd=ROOT, user=None):
+        self.name, self.argv, self.log, self.env, self.cwd, self.user = (
+            name, argv, log, env, cwd, user,
+        )  # fmt: skip
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> Process:
+        argv = self.argv if self.user is None else ["runuser", "-u", self.user, "--", *self.argv]
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                argv, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        return self
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self, sig=signal.SIGKILL) -> None:
+        if self.alive:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.alive:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One HTTP exchange as the client saw it; status 0 when no answer came at all."""
+
+    method: str
+    path: str
+    status: int
+    body: str
+    ms: float
+    location: str = ""
+
+    def json(self):
+        return json.loads(self.body)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} -> {self.status}: {self.body[:300]!r}"
+
+
+# Environment of the test or bench process that must not leak into the site: the site takes
+# its own database, and its broker, cache and mail stay under its directory (the defaults).
+NOT_INHERITED = ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "EMAIL_URL", "VAR_DIR")
+
+SUBSCRIBE = """
+from incidents.notifications import tokens
+from incidents.notifications.services import subscriber_confirm, subscriber_request
+for n in range({count}):
+    subscriber = subscriber_request(email=f"reader{{n}}@example.com")
+    subscriber_confirm(tokens.make_token(subscriber, tokens.CONFIRM))
+"""
+
+
+class Site:
+    """A site of its own, run as in production: `gunicorn statuspage.wsgi -c gunicorn.conf.py`
+    (WEB_CONCURRENCY processes, gthread) and `celery -A statuspage worker --beat` (as in
+    Procfile.dev), on `database_url`, with the embedded broker, the file cache and mails as
+    .eml files all under `directory`. Nothing of the project's own var/ or database is used.
+    """
+
+    PAGE_ID = "demo0page0id"
+
+    def __init__(self, directory: Path, database_url: str, **settings: str):
+        self.dir = directory
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.database_url = database_url
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        inherited = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+        self.env = {
+            **inherited,
+            "DEBUG": "true",
+            "SECRET_KEY": "concurrent-writers-only-secret-key",
+            "DATABASE_URL": database_url,
+            "VAR_DIR": str(self.dir / "var"),
+            "SITE_URL": self.base,
+            "STATUSPAGE_PAGE_ID": self.PAGE_ID,
+            "WEB_CONCURRENCY": "2",
+            # Every write is let through: the test is about the database, not the limits.
+            "API_RATE": "100000/m",
+            "NOTIFY_APPROVAL_THRESHOLD": "1000000",
+            "NOTIFY_WIDE_MIN_AUDIENCE": "1000000",
+            "LOG_LEVEL": "WARNING",
+            **settings,
+        }
+        self.mail_dir = self.dir / "var" / "mail"
+        self.key = ""
+        self.processes: list[Process] = []
+        self._local = threading.local()
+
+    # -- setting up ----------------------------------------------------------------------
+
+    def manage(self, *args: str) -> str:
+        """`manage.py <args>` on this site's database; its standard output."""
+        result = subprocess.run(
+            [str(BIN / "python"), "manage.py", *args],
+            cwd=ROOT, env=self.env, capture_output=True, text=True,
+        )  # fmt: skip
+        if result.returncode:
+            raise RuntimeError(f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout.strip()
+
+    def prepare(self, subscribers: int) -> None:
+        """Migrated, the demo loaded (with the `support` and `manager` logins: DEBUG is on),
+        a management-API key for `manager`, and `subscribers` active email subscribers to
+        every component, signed up and confirmed through the services as a reader would."""
+        self.manage("migrate", "--no-input")
+        self.manage("loaddemo")
+        # Independent of each other: run at once, they save a process start.
+        with ThreadPoolExecutor(2) as pool:
+            key = pool.submit(self.manage, "create_api_key", "manager")
+            if subscribers:
+                snippet = SUBSCRIBE.format(count=subscribers)
+                pool.submit(self.manage, "shell", "-c", snippet).result()
+            self.key = key.result().splitlines()[-1]
+
+    def start(self) -> None:
+        """gunicorn answering on `base` and the worker ready to consume; stop() ends both."""
+        web = Process(
+            "gunicorn",
+            [str(BIN / "gunicorn"), "statuspage.wsgi", "-c", "gunicorn.conf.py",
+             "--bind", f"127.0.0.1:{self.port}"],
+            self.dir / "gunicorn.log", env=self.env,
+        )  # fmt: skip
+        worker_log = self.dir / "worker.log"
+        worker = Process(
+            "worker",
+            [str(BIN / "celery"), "-A", "statuspage", "worker", "--beat",
+             "--schedule", str(self.dir / "celerybeat-schedule"), "--concurrency", "2",
+             "--loglevel", "INFO"],
+            worker_log, env=self.env,
+        )  # fmt: skip
+        self.processes = [web.start(), worker.start()]
+        poll(lambda: self._running() and self._answers_healthz(), 60, interval=0.1)
+        poll(
+            lambda: self._running() and re.search(rb"celery@\S+ ready\.", worker_log.read_bytes()),
+            60,
+        )
+
+    def _running(self) -> bool:
+        """True, or an error naming the process that exited (rather than waiting in vain)."""
+        for process in self.processes:
+            if not process.alive:
+                raise RuntimeError(f"{process.name} exited; see {process.log}")
+        return True
+
+    def _answers_healthz(self) -> bool:
+        try:  # the socket is open before the processes have loaded Django: a wait, or a refusal
+            return requests.get(self.base + "/healthz", timeout=5).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.stop()
+
+    # -- driving it ----------------------------------------------------------------------
+
+    @property
+    def _session(self) -> requests.Session:
+        # One connection per client thread, kept alive as an API client would.
+        if not hasattr(self._local, "session"):
+            self._local.session = requests.Session()
+        return self._local.session
+
+    def request(self, session: requests.Session, method: str, path: str, **kwargs) -> Answer:
+        """Never raises: a refused connection or a timeout is an Answer with status 0."""
+        started = time.perf_counter()
+        try:
+            response = session.request(
+                method, self.base + path, timeout=90, allow_redirects=False, **kwargs
+            )
+        except requests.RequestException as error:
+            ms = (time.perf_counter() - started) * 1000
+            return Answer(method, path, 0, f"{type(error).__name__}: {error}", ms)
+        ms = (time.perf_counter() - started) * 1000
+        return Answer(method, path, response.status_code, response.text, ms,
+                      response.headers.get("Location", ""))  # fmt: skip
+
+    def api(self, method: str, path: str, body: dict | None = None) -> Answer:
+        """The management API: `path` under /api/v1/pages/<page id>/."""
+        return self.request(
+            self._session,
+            method,
+            f"/api/v1/pages/{self.PAGE_ID}/{path}",
+            json=body,
+            headers={"Authorization": f"OAuth {self.key}"},
+        )
+
+    def components(self) -> dict[str, str]:
+        """Component names to their public ids, from the public API."""
+        answer = self.request(self._session, "GET", "/api/v2/components.json")
+        return {c["name"]: c["id"] for c in answer.json()["components"]}
+
+    def admin_login(self, username: str, password: str) -> requests.Session:
+        """A browser's session, logged in through /admin/login/ with its CSRF token."""
+        session = requests.Session()
+        page = self.request(session, "GET", "/admin/login/")
+        form = {"username": username, "password": password, "next": "/admin/"}
+        form["csrfmiddlewaretoken"] = csrf_token(page)
+        answer = self.request(session, "POST", "/admin/login/", data=form)
+        if answer.status != 302 or "/login/" in answer.location:
+            raise AssertionError(f"login as {username} failed: {answer}")
+        return session
+
+    # -- looking inside ------------------------------------------------------------------
+
+    def query(self, sql: str) -> list[tuple]:
+        """A read of the site's database, beside the site (SQLite or PostgreSQL)."""
+        if self.database_url.startswith("sqlite:"):
+            with sqlite3.connect(urlsplit(self.database_url).path, timeout=30) as db:
+                return db.execute(sql).fetchall()
+        import psycopg
+
+        with psycopg.connect(self.database_url) as db:
+            return db.execute(sql).fetchall()
+
+    def mails(self) -> int:
+        """Messages the worker wrote as .eml files."""
+        return len(list(self.mail_dir.glob("*.eml"))) if self.mail_dir.exists() else 0
+
+
+def csrf_token(page: Answer) -> str:
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.body)
+    if found is None:
+        raise AssertionError(f"no CSRF token in {page}")
+    return found.group(1)
