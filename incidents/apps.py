@@ -17,6 +17,9 @@ class IncidentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from . import lookups
+
+        lookups.register()
         # After every migrate and flush (tests), so the roles always exist and are complete.
         post_migrate.connect(_sync_roles, sender=self)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from markdownx.fields import MarkdownxFormField
 
@@ -110,12 +109,6 @@ class IncidentCreateForm(ComponentChangesMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_component_fields()
-
-    def clean_started_at(self):
-        value = self.cleaned_data.get("started_at")
-        if value and value > timezone.now():
-            raise ValidationError(_("The impact cannot start in the future."))
-        return value
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

@@ -23,6 +23,7 @@ from django.urls import translate_url
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, get_language_from_request, get_language_info
+from django.views.decorators.http import require_safe
 
 ROOT_VARY = ("Accept-Language", "Cookie")
 
@@ -67,6 +68,7 @@ def links(path: str) -> list[LanguageLink]:
     return found
 
 
+@require_safe
 def switch(request, code: str):
     """The switcher's links: remembers the choice in the language cookie and goes to `next`.
 

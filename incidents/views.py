@@ -5,6 +5,7 @@ from datetime import date
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from . import selectors
 from .models import Component, ComponentGroup, Incident
@@ -63,6 +64,7 @@ def history(request):
     )
 
 
+@require_safe
 def healthz(request):
     """Liveness for load balancers: answers without touching the database or the cache."""
     response = HttpResponse("ok", content_type="text/plain")

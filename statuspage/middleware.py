@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import unquote
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 
@@ -58,3 +59,103 @@ class RefuseNulMiddleware:
                 return JsonResponse({"error": NUL_MESSAGE}, status=400)
             return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class HeadAndOptionsMiddleware:
+    """HEAD and OPTIONS on every page that answers GET.
+
+    A HEAD is answered as the GET would be, without the body (Content-Length kept), so every
+    view, cache and decorator sees one method for both. An OPTIONS is asked of the view, which
+    refuses it with the methods it takes (every view restricts its methods, Django's
+    `require_http_methods` or the API's router): that refusal becomes a 200 naming them.
+    CORS preflights never get here (corsheaders answers them first).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "HEAD":
+            request.method = "GET"
+            response = self.get_response(request)
+            request.method = "HEAD"
+            if not response.streaming:
+                response["Content-Length"] = str(len(response.content))
+                response.content = b""
+            return response
+        response = self.get_response(request)
+        if request.method == "OPTIONS" and response.status_code == 405:
+            allowed = [m.strip() for m in response.get("Allow", "").split(",") if m.strip()]
+            if "GET" in allowed:
+                allowed.append("HEAD")
+            allowed.append("OPTIONS")
+            answer = HttpResponse(status=200)
+            answer["Allow"] = ", ".join(sorted(set(allowed)))
+            answer["Content-Length"] = "0"
+            return answer
+        return response
+
+
+REQUEST_TOO_LARGE = "The request body is too large (at most %d bytes)."
+
+
+class RequestSizeMiddleware:
+    """Answers 413 to a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE, before anything reads it
+    (Django would refuse it later with a bare 400)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if limit is not None and length > limit:
+            message = REQUEST_TOO_LARGE % limit
+            if request.path.startswith("/api/"):
+                return JsonResponse({"error": message}, status=413)
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+class ApiJsonMiddleware:
+    """Every answer under /api/ is JSON: an error that something other than the API's own
+    handlers produced (no such route, a wrong method, a server error, a refused host) becomes
+    `{"error": ...}` with the same status and headers such as Allow and Retry-After."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            answer = JsonResponse({"error": _api_error_text(response)}, status=response.status_code)
+            for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+                if header in response:
+                    answer[header] = response[header]
+            return answer
+        return response
+
+
+def _api_error_text(response) -> str:
+    """Our own plain-text refusals keep their words (the database is down, a NUL in the
+    address); Django's pages (HTML, possibly a debug page) give way to a short sentence."""
+    if response.get("Content-Type", "").startswith("text/plain") and not response.streaming:
+        text = response.content.decode("utf-8", "replace").strip()
+        if text and len(text) <= 300:
+            return text
+    if response.status_code == 404:
+        return "The requested resource could not be found."
+    if response.status_code == 405:
+        return "Method not allowed. Use one of: " + response.get("Allow", "") + "."
+    if response.status_code >= 500:
+        return "The server failed to answer; nothing was changed. Please try again."
+    if response.status_code == 400:
+        return "Bad request."
+    return response.reason_phrase

@@ -57,7 +57,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Every /api/ answer JSON (404, 405, 413, 500 included); bodies over the limit refused
+    # before anything reads them; NUL characters refused; HEAD answered as GET, OPTIONS with
+    # the methods the view takes.
+    "statuspage.middleware.ApiJsonMiddleware",
+    "statuspage.middleware.RequestSizeMiddleware",
     "statuspage.middleware.RefuseNulMiddleware",
+    "statuspage.middleware.HeadAndOptionsMiddleware",
     # Outside the page cache: every answer, cached or not, gets the header of its own request.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -4,7 +4,7 @@ the admin, so validation, notifications and the audit log apply equally."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from .. import selectors, services
 from ..models import (
@@ -42,6 +42,7 @@ from ..notifications.services import subscribers as subscriber_services
 from ..services import maintenance as maintenance_services
 from ..services import postmortems as postmortem_services
 from ..services import templates as template_services
+from ..services.incidents import default_body
 from . import schemas, serializers
 from .auth import OAuthKey
 
@@ -60,18 +61,31 @@ def _require(request, *perms: str) -> None:
 
 
 def _when(value: str | None, field: str) -> datetime | None:
+    """An ISO 8601 date or time (UTC when it names no offset); one that cannot be, such as
+    February 30th or a 25-hour offset, is refused (the range is the models' to check)."""
     if value is None:
         return None
-    parsed = parse_datetime(value)
+    try:
+        parsed = parse_datetime(value)
+        if parsed is None and (day := parse_date(value)) is not None:
+            parsed = datetime(day.year, day.month, day.day)
+    except ValueError:
+        parsed = None
     if parsed is None:
-        day = parse_date(value)
-        parsed = datetime(day.year, day.month, day.day) if day else None
-    if parsed is None:
-        raise ValidationError({field: f"{field} is not an ISO 8601 date or time."})
-    if parsed.tzinfo is None:
-        from datetime import UTC
+        raise ValidationError({field: f"{field} is not a valid ISO 8601 date or time."})
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
-        parsed = parsed.replace(tzinfo=UTC)
+
+def _day(value: str | None, field: str) -> date | None:
+    """An ISO 8601 date, or None for an empty value; anything else is refused."""
+    if not value:
+        return None
+    try:
+        parsed = parse_date(value)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValidationError({field: f"{field} is not a valid date (YYYY-MM-DD)."})
     return parsed
 
 
@@ -96,12 +110,10 @@ def _group_by_id(group_id: str | None) -> ComponentGroup | None:
     response={200: list[schemas.Component], **schemas.ERRORS},
     exclude_unset=True,
 )
-def list_components(request, page_id: str, page: int = 1, per_page: int = 100):
+def list_components(request, page_id: str, paging: Query[schemas.Paging]):
     _page(page_id)
     _require(request, "view_component")
-    items = selectors.api_components()
-    start = max(page - 1, 0) * per_page
-    return [serializers.component(c) for c in items[start : start + per_page]]
+    return [serializers.component(c) for c in paging.of(selectors.api_components())]
 
 
 @router.post(
@@ -120,7 +132,7 @@ def create_component(request, page_id: str, body: schemas.ComponentRequest):
         group=_group_by_id(fields.group_id),
         showcase=True if fields.showcase is None else fields.showcase,
         only_show_if_degraded=bool(fields.only_show_if_degraded),
-        start_date=parse_date(fields.start_date) if fields.start_date else None,
+        start_date=_day(fields.start_date, "start_date"),
     )
     services.component_save(component, actor=request.user)
     return Status(201, serializers.component(component))
@@ -159,7 +171,7 @@ def update_component(request, page_id: str, component_id: str, body: schemas.Com
         if field == "group_id":
             component.group = _group_by_id(value)
         elif field == "start_date":
-            component.start_date = parse_date(value) if value else None
+            component.start_date = _day(value, "start_date")
         elif field == "description":
             component.description = value or ""
         elif value is not None:
@@ -311,15 +323,13 @@ def _impact(fields: schemas.IncidentFields, statuses: dict[Component, str]) -> s
     response={200: list[schemas.ManagedIncident], **schemas.ERRORS},
     exclude_unset=True,
 )
-def list_incidents(request, page_id: str, q: str = "", limit: int = 100, page: int = 1):
+def list_incidents(request, page_id: str, paging: Query[schemas.Paging], q: str = ""):
     _page(page_id)
     _require(request, "view_incident")
     queryset = Incident.objects.all()
     if q:
         queryset = queryset.filter(name__icontains=q)
-    limit = min(max(limit, 1), 100)
-    offset = max(page - 1, 0) * limit
-    items = selectors.api_incidents(queryset, limit=offset + limit)[offset:]
+    items = selectors.api_incidents(queryset, limit=paging.start + paging.size)[paging.start :]
     return [serializers.managed_incident(i) for i in items]
 
 
@@ -403,7 +413,7 @@ def create_incident(request, page_id: str, body: schemas.IncidentRequest):
         name=fields.name,
         status=status,
         impact=_impact(fields, statuses),
-        body=fields.body or _default_body(status),
+        body=fields.body or default_body(status),
         components=statuses,
         deliver_notifications=(
             not fields.backfilled
@@ -422,7 +432,7 @@ def _schedule_maintenance(request, fields: schemas.IncidentFields) -> Incident:
     statuses = _component_statuses(fields)
     return maintenance_services.maintenance_schedule(
         name=fields.name,
-        body=fields.body or _default_body(MaintenanceStatus.SCHEDULED),
+        body=fields.body or "",
         scheduled_for=_when(fields.scheduled_for, "scheduled_for"),
         scheduled_until=_when(fields.scheduled_until, "scheduled_until"),
         components=list(statuses),
@@ -469,11 +479,6 @@ def _confirm_notifications(user, recorded) -> None:
                     break
         else:
             logger.warning("notification %s left for staff to confirm", notification.pk)
-
-
-def _default_body(status: str) -> str:
-    """Statuspage accepts an update without a body; the timeline still needs a sentence."""
-    return str(IncidentStatus(status).label) + "."
 
 
 @router.get(
@@ -525,7 +530,7 @@ def update_incident(request, page_id: str, incident_id: str, body: schemas.Incid
             update = services.update_post(
                 incident,
                 status=status,
-                body=fields.body or _default_body(status),
+                body=fields.body or default_body(status),
                 components=_component_statuses(fields),
                 deliver_notifications=(
                     True if fields.deliver_notifications is None else fields.deliver_notifications
@@ -712,13 +717,11 @@ def revert_postmortem(request, page_id: str, incident_id: str):
     response={200: list[schemas.Template], **schemas.ERRORS},
     exclude_unset=True,
 )
-def list_templates(request, page_id: str, page: int = 1, per_page: int = 100):
+def list_templates(request, page_id: str, paging: Query[schemas.Paging]):
     _page(page_id)
     _require(request, "view_incidenttemplate")
-    per_page = min(max(per_page, 1), 100)
-    start = max(page - 1, 0) * per_page
     items = IncidentTemplate.objects.prefetch_related("components__group").order_by("name")
-    return [serializers.template(t) for t in items[start : start + per_page]]
+    return [serializers.template(t) for t in paging.of(items)]
 
 
 @router.post(
@@ -760,7 +763,7 @@ def _subscriber(subscriber_id: str) -> Subscriber:
     exclude_unset=True,
 )
 def list_subscribers(
-    request, page_id: str, q: str = "", state: str = "", page: int = 1, per_page: int = 100
+    request, page_id: str, paging: Query[schemas.Paging], q: str = "", state: str = ""
 ):
     _page(page_id)
     _require_subscribers(request, "view_subscriber")
@@ -769,9 +772,7 @@ def list_subscribers(
         queryset = queryset.filter(email__icontains=q)
     if state:
         queryset = queryset.filter(state=state)
-    per_page = min(max(per_page, 1), 100)
-    start = max(page - 1, 0) * per_page
-    return [serializers.subscriber(s) for s in queryset[start : start + per_page]]
+    return [serializers.subscriber(s) for s in paging.of(queryset)]
 
 
 @router.post(

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import json
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
+from ninja.parser import Parser
 
 from ..pods import api as pods_api
 from . import manage, public
 
+
+class JsonParser(Parser):
+    """JSON bodies whose every string is Unicode text: a lone surrogate (`"\\udfff"` is valid
+    JSON) can be neither stored nor shown, so the body is refused as unreadable (400)."""
+
+    def parse_body(self, request):
+        data = json.loads(request.body)
+        json.dumps(data, ensure_ascii=False).encode("utf-8")  # UnicodeEncodeError on one
+        return data
+
+
 api = NinjaAPI(
+    parser=JsonParser(),
     title="Status page API",
     version="1.0.0",
     description=(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StrictBool
 
 from ..models import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
 from ..models.postmortems import RemediationState
@@ -250,7 +250,32 @@ class ComponentGroup(Schema):
     updated_at: Timestamp
 
 
-# Requests. Unknown fields are refused (422), as are wrong types.
+# Lists: Statuspage's `page` (from 1) and `per_page`, or `limit` (the same, as its incident
+# lists name it), at most 100 a page. A page past the last is an empty list.
+MAX_PAGE_SIZE = 100
+MAX_PAGE = 1_000_000
+
+
+class Paging(Schema):
+    page: int = Field(default=1, ge=1, le=MAX_PAGE, description="The page, from 1.")
+    per_page: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    limit: int | None = Field(default=None, ge=1, le=MAX_PAGE_SIZE, description="As per_page.")
+
+    @property
+    def size(self) -> int:
+        return self.limit or self.per_page
+
+    @property
+    def start(self) -> int:
+        return (self.page - 1) * self.size
+
+    def of(self, items):
+        """This page of a queryset or a list."""
+        return items[self.start : self.start + self.size]
+
+
+# Requests. Unknown fields are refused (422), as are wrong types: a flag is a JSON boolean
+# (pydantic would otherwise read "no" as false).
 
 
 class Strict(Schema):
@@ -261,9 +286,9 @@ class ComponentFields(Strict):
     name: str | None = Field(default=None, max_length=255)
     description: str | None = None
     status: ComponentStatusValue | None = None
-    only_show_if_degraded: bool | None = None
+    only_show_if_degraded: StrictBool | None = None
     group_id: str | None = None
-    showcase: bool | None = None
+    showcase: StrictBool | None = None
     start_date: str | None = None
 
 
@@ -288,24 +313,24 @@ class IncidentFields(Strict):
     body: str | None = None
     components: dict[str, ComponentStatusValue] | None = None
     component_ids: list[str] | None = None
-    deliver_notifications: bool | None = None
-    backfilled: bool | None = None
+    deliver_notifications: StrictBool | None = None
+    backfilled: StrictBool | None = None
     backfill_date: str | None = None
     metadata: dict | None = None
     # Scheduled maintenance.
     scheduled_for: str | None = None
     scheduled_until: str | None = None
-    scheduled_remind_prior: bool | None = None
-    scheduled_auto_in_progress: bool | None = None
-    scheduled_auto_completed: bool | None = None
-    scheduled_auto_transition: bool | None = None
-    auto_transition_to_maintenance_state: bool | None = None
-    auto_transition_to_operational_state: bool | None = None
-    auto_transition_deliver_notifications_at_start: bool | None = None
-    auto_transition_deliver_notifications_at_end: bool | None = None
+    scheduled_remind_prior: StrictBool | None = None
+    scheduled_auto_in_progress: StrictBool | None = None
+    scheduled_auto_completed: StrictBool | None = None
+    scheduled_auto_transition: StrictBool | None = None
+    auto_transition_to_maintenance_state: StrictBool | None = None
+    auto_transition_to_operational_state: StrictBool | None = None
+    auto_transition_deliver_notifications_at_start: StrictBool | None = None
+    auto_transition_deliver_notifications_at_end: StrictBool | None = None
     # Accepted for compatibility with Statuspage clients; we do not tweet.
-    auto_tweet_on_creation: bool | None = None
-    wants_twitter_update: bool | None = None
+    auto_tweet_on_creation: StrictBool | None = None
+    wants_twitter_update: StrictBool | None = None
 
 
 class IncidentRequest(Strict):
@@ -315,8 +340,8 @@ class IncidentRequest(Strict):
 class UpdateFields(Strict):
     body: str | None = None
     display_at: str | None = None
-    deliver_notifications: bool | None = None
-    wants_twitter_update: bool | None = None
+    deliver_notifications: StrictBool | None = None
+    wants_twitter_update: StrictBool | None = None
 
 
 class UpdateRequest(Strict):
@@ -334,8 +359,8 @@ class PostmortemRequest(Strict):
 
 
 class PublishFields(Strict):
-    notify_subscribers: bool | None = None
-    notify_twitter: bool | None = None
+    notify_subscribers: StrictBool | None = None
+    notify_twitter: StrictBool | None = None
     custom_tweet: str | None = None
 
 
@@ -349,8 +374,8 @@ class TemplateFields(Strict):
     body: str
     group_id: str | None = None
     update_status: IncidentStatusValue | None = None
-    should_tweet: bool | None = None
-    should_send_notifications: bool | None = None
+    should_tweet: StrictBool | None = None
+    should_send_notifications: StrictBool | None = None
     component_ids: list[str] | None = None
 
 
@@ -363,7 +388,7 @@ class SubscriberFields(Strict):
     endpoint: str | None = Field(default=None, max_length=2000)
     phone_country: str | None = None
     phone_number: str | None = None
-    skip_confirmation_notification: bool | None = None
+    skip_confirmation_notification: StrictBool | None = None
     page_access_user: str | None = None
     component_ids: list[str] | None = None
     language: str | None = None
@@ -377,4 +402,4 @@ class SubscriberIds(Strict):
     subscribers: str = Field(description="Comma-separated subscriber ids.")
     type: str | None = None
     state: str | None = None
-    skip_unsubscription_notification: bool | None = None
+    skip_unsubscription_notification: StrictBool | None = None

@@ -3,7 +3,12 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .base import PublicIdField, Timestamped, choices_constraint
+from .base import (
+    DESCRIPTION_LENGTH,
+    PublicIdField,
+    Timestamped,
+    choices_constraint,
+)
 
 
 class ComponentStatus(models.TextChoices):
@@ -37,7 +42,7 @@ class ComponentGroup(Timestamped):
 
     public_id = PublicIdField()
     name = models.CharField(_("name"), max_length=255)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=DESCRIPTION_LENGTH)
     position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
@@ -62,7 +67,7 @@ class Component(Timestamped):
         blank=True,
     )
     name = models.CharField(_("name"), max_length=255)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=DESCRIPTION_LENGTH)
     position = models.PositiveIntegerField(_("position"), default=0)
     status = models.CharField(
         _("status"),

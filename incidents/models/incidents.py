@@ -1,15 +1,26 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 
-from .base import PublicIdField, Timestamped, choices_constraint
+from .base import (
+    MESSAGE_LENGTH,
+    PublicIdField,
+    Timestamped,
+    choices_constraint,
+)
 from .components import Component, ComponentStatus
+
+# Clocks differ by a few seconds between the staff's machine, an API client and the server.
+CLOCK_SKEW = timedelta(minutes=1)
 
 
 class IncidentStatus(models.TextChoices):
@@ -115,6 +126,7 @@ class Incident(Timestamped):
     summary = MarkdownxField(
         _("summary"),
         blank=True,
+        max_length=MESSAGE_LENGTH,
         help_text=_("Markdown. What happened, to whom, and for how long."),
     )
     started_at = models.DateTimeField(_("impact started at"))
@@ -202,6 +214,14 @@ class Incident(Timestamped):
         return reverse("incidents:incident", args=[self.public_id])
 
     def clean(self) -> None:
+        # An incident's impact has happened: it cannot start later than now (give or take the
+        # clocks of the staff's machine and an API client). A maintenance starts when planned.
+        if (
+            not self.is_maintenance
+            and self.started_at
+            and self.started_at > timezone.now() + CLOCK_SKEW
+        ):
+            raise ValidationError({"started_at": _("The impact cannot start in the future.")})
         if self.is_open and self.resolved_at is not None:
             raise ValidationError(
                 {"resolved_at": _("An open incident has no end yet; resolve it with an update.")}
@@ -285,7 +305,7 @@ class IncidentUpdate(Timestamped):
         Incident, on_delete=models.CASCADE, related_name="updates", verbose_name=_("incident")
     )
     status = models.CharField(_("status"), max_length=32, choices=ALL_STATUS_CHOICES)
-    body = MarkdownxField(_("message"), help_text=_("Markdown."))
+    body = MarkdownxField(_("message"), help_text=_("Markdown."), max_length=MESSAGE_LENGTH)
     display_at = models.DateTimeField(_("shown at"))
     deliver_notifications = models.BooleanField(_("notify subscribers"), default=True)
     author = models.ForeignKey(

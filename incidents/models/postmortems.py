@@ -6,7 +6,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 
-from .base import Timestamped, choices_constraint
+from .base import (
+    DESCRIPTION_LENGTH,
+    DOCUMENT_LENGTH,
+    Timestamped,
+    choices_constraint,
+)
 from .incidents import Incident
 
 
@@ -39,14 +44,21 @@ class Postmortem(Timestamped):
         _("status"), max_length=16, choices=PostmortemStatus.choices, default=PostmortemStatus.DRAFT
     )
     root_cause = MarkdownxField(
-        _("root cause analysis"), blank=True, help_text=_("Markdown. Why it happened.")
+        _("root cause analysis"),
+        blank=True,
+        max_length=DOCUMENT_LENGTH,
+        help_text=_("Markdown. Why it happened."),
     )
     resolution = MarkdownxField(
-        _("resolution"), blank=True, help_text=_("Markdown. How the impact was ended.")
+        _("resolution"),
+        blank=True,
+        max_length=DOCUMENT_LENGTH,
+        help_text=_("Markdown. How the impact was ended."),
     )
     body = MarkdownxField(
         _("further details"),
         blank=True,
+        max_length=DOCUMENT_LENGTH,
         help_text=_("Markdown. Optional: anything the sections above do not cover."),
     )
     show_pending = models.BooleanField(
@@ -103,7 +115,9 @@ class RemediationItem(Timestamped):
         verbose_name=_("postmortem"),
     )
     position = models.PositiveIntegerField(_("position"), default=0)
-    description = models.TextField(_("description"), help_text=_("Markdown."))
+    description = models.TextField(
+        _("description"), help_text=_("Markdown."), max_length=DESCRIPTION_LENGTH
+    )
     state = models.CharField(
         _("state"),
         max_length=16,

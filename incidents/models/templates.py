@@ -5,7 +5,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 
-from .base import Timestamped, choices_constraint
+from .base import (
+    MESSAGE_LENGTH,
+    Timestamped,
+    choices_constraint,
+)
 from .components import Component
 from .incidents import IncidentStatus
 
@@ -17,7 +21,7 @@ class IncidentTemplate(Timestamped):
     title = models.CharField(
         _("title"), max_length=255, help_text=_("The incident name it suggests.")
     )
-    body = MarkdownxField(_("message"), help_text=_("Markdown."))
+    body = MarkdownxField(_("message"), help_text=_("Markdown."), max_length=MESSAGE_LENGTH)
     status = models.CharField(
         _("status"),
         max_length=32,

@@ -16,7 +16,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from .base import Timestamped
+from .base import DOCUMENT_LENGTH, Timestamped
 from .incidents import Incident, IncidentUpdate
 from .postmortems import Postmortem, RemediationItem
 
@@ -68,7 +68,7 @@ class Translation(Timestamped):
     )
     field = models.CharField(_("field"), max_length=64)
     language = models.CharField(_("language"), max_length=16)
-    text = models.TextField(_("translation"))
+    text = models.TextField(_("translation"), max_length=DOCUMENT_LENGTH)
     machine = models.BooleanField(
         _("machine translation"),
         default=False,

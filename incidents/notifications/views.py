@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
 from incidents.forms import add_service_error
@@ -71,6 +71,7 @@ def subscribe(request):
     return render(request, "notifications/subscribe.html", {"form": form}, status=400)
 
 
+@require_safe
 def sent(request):
     return render(request, "notifications/sent.html")
 

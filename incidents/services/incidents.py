@@ -28,6 +28,14 @@ from .translations import queue_machine_translation
 ComponentChanges = Mapping[Component, str]
 
 
+def default_body(status: str) -> str:
+    """The timeline's sentence for an incident update posted without a message (Statuspage
+    takes those); empty for a status that is not an incident status."""
+    if status not in IncidentStatus.values:
+        return ""
+    return str(IncidentStatus(status).label) + "."
+
+
 def _validate_update_input(status: str, body: str, components: ComponentChanges) -> None:
     errors = {}
     if status not in IncidentStatus.values:
@@ -41,6 +49,12 @@ def _validate_update_input(status: str, body: str, components: ComponentChanges)
         raise ValidationError(errors)
     for status_value in components.values():
         validate_component_status(status_value)
+        if status_value == ComponentStatus.UNDER_MAINTENANCE:
+            # Only a scheduled maintenance puts components under maintenance (and takes them
+            # out again when it completes); an incident that did would leave them there.
+            raise ValidationError(
+                {"components": _("Only a scheduled maintenance puts components under maintenance.")}
+            )
 
 
 def _status_held_elsewhere(component: Component, incident: Incident) -> str:

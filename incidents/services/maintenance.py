@@ -43,8 +43,11 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-def _default_body(status: str) -> str:
+def default_body(status: str) -> str:
+    """The timeline's sentence for a maintenance step posted without a message (Statuspage
+    takes those); empty for a status that is not a maintenance status."""
     return {
+        S.SCHEDULED: _("This maintenance is scheduled; the window is shown above."),
         S.IN_PROGRESS: _("Scheduled maintenance is in progress. We will post when it is done."),
         S.VERIFYING: _("The maintenance work is done; we are verifying the results."),
         S.COMPLETED: _("The scheduled maintenance has been completed."),
@@ -93,8 +96,7 @@ def maintenance_schedule(
     now = timezone.now()
     if scheduled_until <= now:
         raise ValidationError({"scheduled_until": _("This window is already over.")})
-    if not (body or "").strip():
-        raise ValidationError({"body": _("Write a message for the timeline.")})
+    body = (body or "").strip() or default_body(S.SCHEDULED)
     maintenance = Incident(
         kind=IncidentKind.MAINTENANCE,
         name=(name or "").strip(),
@@ -179,7 +181,7 @@ def maintenance_update_post(
             }
         )
     _refuse_incident(maintenance)
-    body = (body or "").strip() or _default_body(status)
+    body = (body or "").strip() or default_body(status)
     if not body:
         raise ValidationError({"body": _("Write a message for the timeline.")})
     now = timezone.now()

@@ -37,6 +37,10 @@ from incidents.notifications.models import Notification
 
 OPEN = [IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING]
 statuses = st.sampled_from(ComponentStatus.values)
+# What an incident may set: "under maintenance" is a scheduled maintenance's alone.
+incident_statuses = st.sampled_from(
+    [value for value in ComponentStatus.values if value != ComponentStatus.UNDER_MAINTENANCE]
+)
 # Any text a person can type; NUL characters are refused (see `text_with_nul`).
 typed = st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00")
 bodies = st.text(typed, min_size=1, max_size=40).filter(str.strip)
@@ -83,7 +87,7 @@ class StaffActions(RuleBasedStateMachine):
 
     def _changes(self, data) -> dict:
         chosen = data.draw(st.lists(st.sampled_from(self.components), unique=True, max_size=3))
-        return {c: data.draw(statuses) for c in chosen}
+        return {c: data.draw(incident_statuses) for c in chosen}
 
     def _release(self, incident: Incident, named: dict) -> None:
         for row in IncidentComponent.objects.filter(incident=incident):
