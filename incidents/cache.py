@@ -20,21 +20,23 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
-import re
 import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Iterable
 from email.utils import parsedate_to_datetime
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.http.cookie import parse_cookie
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.translation import get_language
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
@@ -149,9 +151,53 @@ def _finish(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def public_page(view=None, *, query: Iterable[str] = ()):
+    """Declares a view's answers public and cacheable (it answers GET and HEAD only).
+
+    Its answer must be the same for everyone who asks for the same path in the same language
+    with the same values of the `query` parameters, the only ones it reads. Any other parameter
+    is dropped before the view runs: it can neither change the answer nor add a cache entry.
+    """
+
+    def declare(view):
+        return declare_public(require_safe(view), query=query)
+
+    return declare(view) if view is not None else declare
+
+
+def declare_public(view, *, query: Iterable[str] = ()):
+    """Marks `view` as `public_page` does, for views that check their methods themselves."""
+    view.public_query = tuple(sorted(set(query)))
+    return view
+
+
+def public_query(request) -> tuple[str, ...] | None:
+    """The query parameters the view of this address reads, when it is a public page."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    return getattr(match.func, "public_query", None)
+
+
+def _canonical_query(request, names: tuple[str, ...]) -> str:
+    """Keeps only the parameters the view reads, in one order, in `request.GET` and the query
+    string alike (the page's own links are built from it)."""
+    kept = QueryDict(mutable=True)
+    for name in names:
+        values = request.GET.getlist(name)
+        if values:
+            kept.setlist(name, values)
+    canonical = kept.urlencode()
+    kept._mutable = False
+    request.GET = kept
+    request.META["QUERY_STRING"] = canonical
+    return canonical
+
+
 class PublicPageCacheMiddleware:
-    """Serves GET/HEAD of the public pages (the PUBLIC_CACHE_PATHS setting, a regex) from the
-    cache, per language and full path.
+    """Serves GET (and so HEAD) of the public pages (views declared with `public_page`) from
+    the cache, per language, path and the values of the parameters the page reads.
 
     It sits after the locale middleware (the language is decided) and conditional GET (ETag,
     304 apply to cached answers too), and before the middleware a public page does not need
@@ -161,12 +207,15 @@ class PublicPageCacheMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.paths = re.compile(settings.PUBLIC_CACHE_PATHS)
 
     def __call__(self, request):
-        if request.method not in ("GET", "HEAD") or not self.paths.match(request.path_info):
+        if request.method != "GET":
             return self.get_response(request)
-        page = f"{get_language()}:{request.get_full_path()}"
+        names = public_query(request)
+        if names is None:
+            return self.get_response(request)
+        query = _canonical_query(request, names)
+        page = f"{get_language()}:{request.path}" + (f"?{query}" if query else "")
         try:
             accepts_gzip = "gzip" in request.headers.get("Accept-Encoding", "")
             version = content_version()
@@ -266,24 +315,21 @@ class CachedAnswers:
     FRESH_SECONDS, as the page cache): one lookup of the version in the shared cache, so a new
     update shows on the very next request here too.
 
-    Only answers the page cache marked as its own (a hit or a fresh render, 200) and that set
-    no cookie are kept: a stale copy, a redirect, an error or an uncached answer always goes
-    through Django again.
+    Only answers the page cache marked as its own (a hit or a fresh render, 200), asked for with
+    no parameter the page does not read, and that set no cookie are kept: a stale copy, a
+    redirect, an error or an uncached answer always goes through Django again.
     When the cache cannot be reached, every request goes to Django, which renders uncached.
     """
 
     def __init__(self, app, max_bytes: int | None = None):
         self.app = app
-        self.paths = re.compile(settings.PUBLIC_CACHE_PATHS)
         self.max_bytes = max_bytes or settings.ANSWER_CACHE_BYTES
         self.answers: OrderedDict[tuple, _Answer] = OrderedDict()
         self.size = 0
         self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
-        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or not self.paths.match(
-            environ.get("PATH_INFO", "")
-        ):
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return self.app(environ, start_response)
         key = _request_inputs(environ)
         with self.lock:
@@ -304,6 +350,7 @@ class CachedAnswers:
     def _record(self, key, environ, start_response):
         """Lets Django answer, and keeps the answer when the page cache vouches for it."""
         answered = {}
+        asked_query = environ.get("QUERY_STRING", "")
 
         def capture(status, headers, exc_info=None):
             answered.update(status=status, headers=headers)
@@ -313,12 +360,15 @@ class CachedAnswers:
         headers = answered.get("headers", ())
         names = {n.lower(): v for n, v in headers}
         version = environ.get(ANSWER_VERSION)
-        # A cookie is one visitor's (a session ending, say): never replayed to another.
+        # A cookie is one visitor's (a session ending, say): never replayed to another. A
+        # request with parameters the page does not read (the page cache dropped them) is
+        # answered but not kept: the answers kept are bounded by the pages, not by the URLs.
         if not (
             answered.get("status", "").startswith("200 ")
             and version
             and names.get("x-cache") in ("HIT", "MISS")
             and "set-cookie" not in names
+            and environ.get("QUERY_STRING", "") == asked_query
         ):
             return result
         try:

@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape, strip_tags
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
 
 from . import selectors, timefmt
+from .cache import public_page
 from .localize import localized
 from .markdown import render_markdown
 from .models import Component, ComponentGroup, Incident, MaintenanceStatus
@@ -33,10 +33,31 @@ FEED_LENGTH = 50
 CALENDAR_PAST_DAYS = 30
 
 
+class _SiteRequest:
+    """The request as the feed framework sees it: its host and scheme are SITE_URL's, so that
+    the links of a feed (cached and served to everyone) never come from a request's Host."""
+
+    def __init__(self, request: HttpRequest):
+        self._request = request
+        self._site = urlsplit(settings.SITE_URL)
+
+    def __getattr__(self, name):
+        return getattr(self._request, name)
+
+    def get_host(self) -> str:
+        return self._site.netloc
+
+    def is_secure(self) -> bool:
+        return self._site.scheme == "https"
+
+
 class IncidentHistoryRss(Feed):
     """One entry per incident, showing its latest update."""
 
     feed_type = Rss201rev2Feed
+
+    def get_feed(self, obj, request):
+        return super().get_feed(obj, _SiteRequest(request))
 
     def get_object(self, request, public_id: str | None = None):
         if public_id is None:
@@ -163,7 +184,7 @@ def calendar_maintenances():
     )
 
 
-@require_safe
+@public_page
 def maintenance_calendar(request: HttpRequest) -> HttpResponse:
     """`/maintenance.ics`: one VEVENT per maintenance window, times in UTC, stable UIDs."""
     host = urlsplit(settings.SITE_URL).hostname or "localhost"

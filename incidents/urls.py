@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import feeds, views
+from .cache import public_page
 
 app_name = "incidents"
 
@@ -8,17 +9,17 @@ urlpatterns = [
     path("", views.status, name="status"),
     path("incidents/<slug:public_id>/", views.incident, name="incident"),
     path("history/", views.history, name="history"),
-    path("history.atom", feeds.IncidentHistoryAtom(), name="history-atom"),
-    path("history.rss", feeds.IncidentHistoryRss(), name="history-rss"),
+    path("history.atom", public_page(feeds.IncidentHistoryAtom()), name="history-atom"),
+    path("history.rss", public_page(feeds.IncidentHistoryRss()), name="history-rss"),
     path("maintenance.ics", feeds.maintenance_calendar, name="maintenance-calendar"),
     path(
         "components/<slug:public_id>/history.atom",
-        feeds.IncidentHistoryAtom(),
+        public_page(feeds.IncidentHistoryAtom()),
         name="component-history-atom",
     ),
     path(
         "components/<slug:public_id>/history.rss",
-        feeds.IncidentHistoryRss(),
+        public_page(feeds.IncidentHistoryRss()),
         name="component-history-rss",
     ),
 ]

@@ -8,13 +8,17 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from . import selectors
+from .cache import public_page
 from .models import Component, ComponentGroup, Incident
+from .models.base import plausible_date
 
 
+@public_page
 def status(request):
     return render(request, "incidents/status.html", {"page": selectors.status_page()})
 
 
+@public_page
 def incident(request, public_id: str):
     try:
         found = selectors.incident_detail(public_id)
@@ -40,11 +44,16 @@ def _month(value: str | None) -> date | None:
         return None
     try:
         year, month = (int(part) for part in value.split("-"))
-        return date(year, month, 1)
+        first = date(year, month, 1)
     except ValueError:
         raise Http404("Use ?month=YYYY-MM.") from None
+    if not plausible_date(first):
+        # Not a page: a month no incident can be in would be one more cache entry per year.
+        raise Http404("No such month.")
+    return first
 
 
+@public_page(query=("month", "component", "group"))
 def history(request):
     """Past incidents and maintenance by month: ?month=2024-03, ?component=<id>, ?group=<id>."""
     component = group = None

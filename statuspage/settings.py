@@ -347,12 +347,5 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_URLS_REGEX = r"^/api/v2/.*$"
 # Management API requests per key, Statuspage-style.
 API_RATE = env.str("API_RATE", default="60/m")
-# Public pages served from the cache (incidents/cache.py): the status page, incident pages,
-# history, feeds, the calendar and the public API, in every language prefix.
-PUBLIC_CACHE_PATHS = (
-    r"^/(?:(?:it|de|es|fr|ja|pt-br)/)?"
-    r"(?:$|incidents/|history|components/[^/]+/history|maintenance\.ics|pods/)"
-    r"|^/api/v2/"
-)
 # Memory per web process for answers replayed before Django (incidents.cache.CachedAnswers).
 ANSWER_CACHE_BYTES = 32 * 1024 * 1024

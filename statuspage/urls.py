@@ -5,13 +5,13 @@ from django.urls import include, path
 from django.views.static import serve
 
 from incidents import languages
-from incidents.api.router import api
+from incidents.api import router as api_router
 from incidents.views import healthz
 
 # Staff and machine endpoints are not translated and have no language prefix.
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/", api.urls),
+    path("api/", api_router.urls()),
     path("markdownx/", include("incidents.staff")),
     path("healthz", healthz, name="healthz"),
     path("language/<str:code>/", languages.switch, name="switch-language"),

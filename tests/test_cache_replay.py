@@ -171,3 +171,14 @@ def test_an_answer_that_sets_a_cookie_is_never_replayed():
     for _ in range(2):
         assert b"".join(app(dict(environ), lambda status, headers, exc_info=None: None)) == b"page"
     assert calls == ["/", "/"]
+
+
+def test_answers_kept_are_bounded_by_pages_not_by_urls(site):
+    """A query string the page does not read is answered from the page cache, never kept here:
+    forty random ones leave one kept answer, the page's own."""
+    for n in range(40):
+        assert site.get(f"/?cb={n}").status == 200
+    site.get("/")
+    site.get("/")
+    assert len(site.app.answers) == 1
+    assert site.reached_django == 41

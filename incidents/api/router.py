@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 from ninja.parser import Parser
 
+from ..cache import declare_public
 from ..pods import api as pods_api
 from . import manage, public
 
@@ -41,6 +42,16 @@ api = NinjaAPI(
 api.add_router("/v2/", public.router)
 api.add_router("/v1/pages/", manage.router)
 api.add_router("/v1/pages/", pods_api.router)
+
+
+def urls():
+    """The API's URL patterns, the public v2 answers declared cacheable: they read only the
+    query parameters of `public.Filters`."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        if str(pattern.pattern).startswith("v2/"):
+            declare_public(pattern.callback, query=public.Filters.model_fields)
+    return patterns, app_name, namespace
 
 
 def _error(request, message: str, status: int):

@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
+from ..cache import public_page
 from . import selectors
 from .forms import LookupForm
 from .services import normalize_identifier
@@ -49,6 +50,7 @@ def lookup(request):
     return render(request, "pods/my.html", {"form": LookupForm(), "missed": True})
 
 
+@public_page
 def pod(request, slug: str):
     found = selectors.pod_by_slug(slug)
     if found is None:
