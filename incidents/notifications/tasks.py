@@ -10,6 +10,7 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from .services import delivery
 from .services.confirmations import confirmation_send
@@ -47,6 +48,40 @@ def sweep() -> dict:
     if result.requeued:
         logger.warning("Put back %d deliveries left in flight", result.requeued)
     return {"requeued": result.requeued, "started": result.to_start, "sending": result.to_send}
+
+
+@shared_task(name="notifications.request_subscription")
+def request_subscription(
+    email: str,
+    language: str,
+    component_ids: list[int],
+    incident_ids: list[int],
+    incidents_only: bool,
+) -> bool:
+    """A sign-up from the public form (see `subscriber_request_later`), written here."""
+    from incidents.models import Component, Incident
+
+    from .services.subscribers import subscriber_request
+
+    components = list(Component.objects.filter(pk__in=component_ids))
+    incidents = list(Incident.objects.filter(pk__in=incident_ids))
+    if len(components) != len(set(component_ids)) or len(incidents) != len(set(incident_ids)):
+        # Deleted between the sign-up and now: asking for less than was chosen would subscribe
+        # the reader to more (no component means all of them).
+        logger.warning("a sign-up named a component or incident deleted since; dropped")
+        return False
+    try:
+        subscriber_request(
+            email=email,
+            language=language,
+            components=components,
+            incidents=incidents,
+            incidents_only=incidents_only,
+        )
+    except ValidationError as error:
+        logger.warning("a sign-up was refused in the worker: %s", "; ".join(error.messages))
+        return False
+    return True
 
 
 @shared_task(

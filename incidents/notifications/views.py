@@ -63,7 +63,7 @@ def subscribe(request):
             # Over the per-address limit the answer is the same, and nothing is sent.
             if not _limited(request, "notifications.subscribe.address", lambda g, r: address):
                 try:
-                    service.subscriber_request(**form.service_kwargs())
+                    service.subscriber_request_later(**form.service_kwargs())
                 except ValidationError as error:
                     add_service_error(form, error)
             if not form.errors:

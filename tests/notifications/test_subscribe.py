@@ -191,3 +191,20 @@ def test_forged_and_wrong_purpose_tokens_get_the_same_answer(client, make_subscr
     assert answers == {(400, True)}
     subscriber.refresh_from_db()
     assert subscriber.state == SubscriberState.ACTIVE
+
+
+def test_a_known_and_a_new_address_take_the_same_path(client, db, make_subscriber, pods):
+    """The reply cannot tell by its timing: the request itself reads no subscriber, it queues
+    the sign-up, and both requests run the very same queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_subscriber("known@example.com")
+    runs = []
+    for address in ("known@example.com", "new@example.com"):
+        with CaptureQueriesContext(connection) as queries:
+            response = ask(client, address, components=[pods["Pod 13"].pk])
+        assert response.status_code == 302
+        runs.append([query["sql"] for query in queries.captured_queries])
+    assert runs[0] == runs[1]
+    assert not any("notifications_subscriber" in sql for sql in runs[0])

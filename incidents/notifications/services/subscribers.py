@@ -77,6 +77,50 @@ def _send_confirmation_on_commit(subscriber: Subscriber) -> None:
     send_confirmation.delay_on_commit(subscriber.pk, subscriber.confirm_nonce)
 
 
+def _validated_request(
+    email: str,
+    language: str,
+    components: Iterable[Component],
+    incidents: Iterable[Incident],
+    incidents_only: bool,
+) -> tuple[str, str, list[Component], list[Incident]]:
+    address = normalize_email(email)
+    language = validate_language(language)
+    components = _components(components)
+    incidents = _incidents(incidents)
+    if incidents_only and not incidents:
+        raise ValidationError({"incidents_only": _("Choose an incident to follow.")})
+    return address, language, components, incidents
+
+
+def subscriber_request_later(
+    *,
+    email: str,
+    language: str = "en",
+    components: Iterable[Component] = (),
+    incidents: Iterable[Incident] = (),
+    incidents_only: bool = False,
+) -> None:
+    """Validates a sign-up and queues it for the worker (`subscriber_request`).
+
+    What it does here reads no subscriber: an address already active and a new one take the
+    same path and the same time, so an anonymous request learns nothing from the answer or
+    from how long it took. Bad input raises ValidationError and queues nothing.
+    """
+    from ..tasks import request_subscription
+
+    address, language, components, incidents = _validated_request(
+        email, language, components, incidents, incidents_only
+    )
+    request_subscription.delay_on_commit(
+        address,
+        language,
+        [component.pk for component in components],
+        [incident.pk for incident in incidents],
+        incidents_only,
+    )
+
+
 @transaction.atomic
 def subscriber_request(
     *,
@@ -94,12 +138,9 @@ def subscriber_request(
     untouched and sent nothing. Bad input raises ValidationError and changes nothing. The
     return value is for callers that may know; a public view must not show it.
     """
-    address = normalize_email(email)
-    language = validate_language(language)
-    components = _components(components)
-    incidents = _incidents(incidents)
-    if incidents_only and not incidents:
-        raise ValidationError({"incidents_only": _("Choose an incident to follow.")})
+    address, language, components, incidents = _validated_request(
+        email, language, components, incidents, incidents_only
+    )
     subscriber = (
         Subscriber.objects.select_for_update()
         .filter(mode=SubscriberMode.EMAIL, email=address)
