@@ -15,3 +15,6 @@ wsgi_app = "statuspage.wsgi"
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 threads = 4
+# The access log (off unless asked for: `--access-logfile -`) in gunicorn's format, with API
+# keys, subscriber links and credential headers redacted (statuspage/gunicorn_logging.py).
+logger_class = "statuspage.gunicorn_logging.RedactingLogger"

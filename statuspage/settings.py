@@ -6,6 +6,8 @@ embedded Celery broker in var/celery/, and emails written as .eml files to var/m
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "markdownx",
     "corsheaders",
+    "axes",
     "incidents",
     "incidents.notifications",
     "incidents.api",
@@ -79,6 +82,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "statuspage.middleware.DatabaseUnavailableMiddleware",
+    # Last, as axes requires: it turns a locked-out login into its 429 answer, which then
+    # passes back through every middleware above (security headers, CSP).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "statuspage.urls"
@@ -138,6 +144,51 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+
+def _positive_int(name: str, default: int) -> int:
+    try:
+        value = env.int(name, default=default)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number, at least 1.")
+    return value
+
+
+# The client's address, for the admin login lockout and every rate limit. Behind a reverse
+# proxy REMOTE_ADDR is the proxy's own: name instead (as a request.META key) a header the proxy
+# sets, e.g. HTTP_X_REAL_IP. Its last address counts, the one the proxy itself added; a
+# request that lacks the header reached us directly, and its REMOTE_ADDR is the client.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="REMOTE_ADDR")
+RATELIMIT_IP_META_KEY = "statuspage.throttling.client_ip"
+AXES_CLIENT_IP_CALLABLE = "statuspage.throttling.client_ip"
+
+# Failed admin logins (django-axes). ADMIN_LOGIN_FAILURES failures for one username from one
+# address lock that pair for ADMIN_LOGIN_COOLOFF_MINUTES: locking the pair rather than the
+# username keeps a stranger from locking a support engineer out from elsewhere. A success
+# resets the count, and retrying while locked does not extend the lock (staff in a hurry
+# during an outage). Attempts are rows in the database, which every process and host shares
+# and which a superuser sees (and deletes, to unlock early) in the admin, Axes; the default
+# file cache's counters would not be atomic (axes' check W001 warns of it).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked pair before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
+ADMIN_LOGIN_FAILURES = _positive_int("ADMIN_LOGIN_FAILURES", 10)
+ADMIN_LOGIN_COOLOFF_MINUTES = _positive_int("ADMIN_LOGIN_COOLOFF_MINUTES", 15)
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = ADMIN_LOGIN_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=ADMIN_LOGIN_COOLOFF_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_COOLOFF_MESSAGE = (
+    "Too many failed logins for this username from your address. Logging in is locked for up "
+    f"to {ADMIN_LOGIN_COOLOFF_MINUTES} minutes; an administrator can unlock it sooner."
+)
+# 429 with Retry-After (the cool-off).
+AXES_LOCKOUT_CALLABLE = "statuspage.throttling.admin_lockout"
 
 LANGUAGE_CODE = "en"
 # English is the source and has no URL prefix; the others live under /<code>/ (see urls.py).
@@ -345,7 +396,13 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # The public API (Statuspage v2) is readable from any origin; the rest of the site is not.
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_URLS_REGEX = r"^/api/v2/.*$"
-# Management API requests per key, Statuspage-style.
+# Management API requests per key, Statuspage-style; and wrong keys per client address, after
+# which every request from that address is refused, right key or not, until the window ends.
 API_RATE = env.str("API_RATE", default="60/m")
+API_AUTH_FAILURE_RATE = env.str("API_AUTH_FAILURE_RATE", default="20/m")
+for _name in ("API_RATE", "API_AUTH_FAILURE_RATE"):
+    # django-ratelimit's form: "20/m" is twenty a minute, "5/10m" five every ten minutes.
+    if not re.fullmatch(r"[0-9]+/([1-9][0-9]*)?[smhd]", globals()[_name]):
+        raise ImproperlyConfigured(f'{_name} must be a rate such as "20/m" or "5/10m".')
 # Memory per web process for answers replayed before Django (incidents.cache.CachedAnswers).
 ANSWER_CACHE_BYTES = 32 * 1024 * 1024

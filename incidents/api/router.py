@@ -15,6 +15,7 @@ from ninja.parser import Parser
 from ..cache import declare_public
 from ..pods import api as pods_api
 from . import manage, public
+from .auth import RateLimited
 
 
 class JsonParser(Parser):
@@ -90,6 +91,13 @@ def not_found(request, exc):
 @api.exception_handler(HttpError)
 def http_error(request, exc):
     return _error(request, str(exc), exc.status_code)
+
+
+@api.exception_handler(RateLimited)
+def rate_limited(request, exc):
+    response = _error(request, str(exc), exc.status_code)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(OperationalError)
