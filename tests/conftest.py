@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.core.servers.basehttp import WSGIServer
 from django.test import Client
 from django.test.testcases import LiveServerThread
+from django.urls import reverse
 
 from incidents import cache as page_cache
 from incidents import services
@@ -56,6 +57,26 @@ if django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # requests (a page, its jsi18n, a preview) on one connection fail at random
     # ("bad parameter or other API misuse"). PostgreSQL keeps the threaded server.
     LiveServerThread.server_class = _SerialWSGIServer
+
+
+def incident_change_data(client, incident, *, started_at: datetime | None = None, **changes):
+    """The admin's incident change form as a browser posts it back: what it shows, with
+    `changes` (and the impact start, `started_at`, split into its date and time fields)."""
+    url = reverse("admin:incidents_incident_change", args=[incident.pk])
+    form = client.get(url).context["adminform"].form
+    started_at = started_at or incident.started_at
+    data = {
+        **{k: v for k, v in form.initial.items() if v is not None},
+        "started_at_0": started_at.strftime("%Y-%m-%d"),
+        "started_at_1": started_at.strftime("%H:%M:%S"),
+        "updates-TOTAL_FORMS": "1", "updates-INITIAL_FORMS": "1",
+        "updates-MIN_NUM_FORMS": "0", "updates-MAX_NUM_FORMS": "1000",
+        "updates-0-id": incident.updates.get().pk, "updates-0-incident": incident.pk,
+        **NO_TRANSLATIONS,
+        **changes,
+    }  # fmt: skip
+    data.pop("summary", None)
+    return url, data
 
 
 def utc(*args) -> datetime:

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from incidents import services
 from incidents.models import Component, Incident
-from tests.conftest import NO_TRANSLATIONS
+from tests.conftest import incident_change_data
 
 
 def _post_update_url(incident):
@@ -105,19 +105,7 @@ def test_support_staff_cannot_edit_published_text(support_client, make_incident)
 
 def test_manager_edits_published_text_through_the_service(manager_client, make_incident):
     incident = make_incident(name="Original")
-    url = reverse("admin:incidents_incident_change", args=[incident.pk])
-    form = manager_client.get(url).context["adminform"].form
-    data = {
-        **{k: v for k, v in form.initial.items() if v is not None},
-        "name": "Corrected name",
-        "started_at_0": incident.started_at.strftime("%Y-%m-%d"),
-        "started_at_1": incident.started_at.strftime("%H:%M:%S"),
-        "updates-TOTAL_FORMS": "1", "updates-INITIAL_FORMS": "1",
-        "updates-MIN_NUM_FORMS": "0", "updates-MAX_NUM_FORMS": "1000",
-        "updates-0-id": incident.updates.get().pk, "updates-0-incident": incident.pk,
-        **NO_TRANSLATIONS,
-    }  # fmt: skip
-    data.pop("summary", None)
+    url, data = incident_change_data(manager_client, incident, name="Corrected name")
     response = manager_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     incident.refresh_from_db()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from incidents import services
 from incidents.api.services import api_key_create
 from incidents.models import Incident
-from tests.conftest import NO_TRANSLATIONS
+from tests.conftest import incident_change_data
 
 V1 = "/api/v1/pages/demo0page0id"
 
@@ -52,17 +52,7 @@ def test_moving_an_open_impact_into_the_future_is_refused_anywhere(
     later = timezone.now() + timedelta(days=3)
     with pytest.raises(ValidationError, match="future"):
         services.incident_edit(incident, started_at=later)
-    url = reverse("admin:incidents_incident_change", args=[incident.pk])
-    form = manager_client.get(url).context["adminform"].form
-    data = {
-        **{k: v for k, v in form.initial.items() if v is not None},
-        "started_at_0": later.strftime("%Y-%m-%d"), "started_at_1": later.strftime("%H:%M:%S"),
-        "updates-TOTAL_FORMS": "1", "updates-INITIAL_FORMS": "1",
-        "updates-MIN_NUM_FORMS": "0", "updates-MAX_NUM_FORMS": "1000",
-        "updates-0-id": incident.updates.get().pk, "updates-0-incident": incident.pk,
-        **NO_TRANSLATIONS,
-    }  # fmt: skip
-    data.pop("summary", None)
+    url, data = incident_change_data(manager_client, incident, started_at=later)
     response = manager_client.post(url, data)
     assert response.status_code == 200 and "cannot start in the future" in response.text
     assert Incident.objects.get().started_at == incident.started_at

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from django.conf import settings as django_settings
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
@@ -22,17 +22,13 @@ from incidents.notifications.models import Subscriber, SubscriberState
 from statuspage.wsgi import application
 from tests.fingerprint import database_fingerprint
 
+from .test_openapi import RUN as OPENAPI_RUN
 from .test_openapi import keep_test_connection  # noqa: F401  (a fixture)
 
 SCHEMA = schemathesis.openapi.from_wsgi("/api/openapi.json", application).include(
     path_regex="^/api/v1/"
 )
-RUN = settings(
-    max_examples=300,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-)
+RUN = settings(OPENAPI_RUN, max_examples=300)
 
 
 @pytest.fixture
