@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -17,7 +18,62 @@ from django.utils.translation import gettext_lazy as _
 
 from .mail import mailer_from_url
 
-env = environ.Env()
+
+class _Env(environ.Env):
+    """django-environ, but a value it cannot read stops the start naming its variable, and a
+    boolean must look like one (django-environ reads "ture" or "maybe" as False)."""
+
+    _BOOLEANS = (*environ.Env.BOOLEAN_TRUE_STRINGS, "false", "off", "no", "n", "0", "")
+    _KINDS = {bool: "true or false", int: "a whole number", float: "a number"}
+
+    @classmethod
+    def parse_value(cls, value, cast):
+        if cast is bool and isinstance(value, str) and value.strip().lower() not in cls._BOOLEANS:
+            raise ValueError(value)
+        return super().parse_value(value, cast)
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        try:
+            return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+        except ValueError as error:
+            kind = self._KINDS.get(cast, "readable")
+            value = self.ENVIRON.get(var)
+            raise ImproperlyConfigured(f"{var} must be {kind}, not {value!r}.") from error
+
+
+env = _Env()
+
+
+def _int(name: str, default: int, *, minimum: int = 1) -> int:
+    value = env.int(name, default=default)
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number, at least {minimum}.")
+    return value
+
+
+def _rate(name: str, default: str) -> str:
+    """A rate as django-ratelimit reads it: "20/m" is twenty a minute, "5/10m" five every ten
+    minutes. Checked here: django-ratelimit itself would only fail at the first request."""
+    value = env.str(name, default=default)
+    if not re.fullmatch(r"[0-9]+/([1-9][0-9]*)?[smhd]", value):
+        raise ImproperlyConfigured(f'{name} must be a rate such as "20/m" or "5/10m".')
+    return value
+
+
+def _timezones(name: str, default: list[str]) -> list[tuple[str, str]]:
+    """Items "<tz database name>=<label>", e.g. "America/Los_Angeles=PT"."""
+    zones = []
+    for item in env.list(name, default=default):
+        zone, sep, label = item.partition("=")
+        if not sep or not zone.strip() or not label.strip():
+            raise ImproperlyConfigured(f'{name}: {item!r} is not "<zone>=<label>", e.g. "UTC=UTC".')
+        try:
+            ZoneInfo(zone.strip())
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ImproperlyConfigured(f"{name}: {zone!r} is not a known time zone.") from error
+        zones.append((zone.strip(), label.strip()))
+    return zones
+
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # What the site writes on a laptop: the embedded broker, the file cache, mails as files.
@@ -121,7 +177,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # tried to write would fail at once with "database is locked" when another process wrote
     # in between, whatever the timeout. The timeout is how long a writer waits (seconds).
     _sqlite.setdefault("transaction_mode", "IMMEDIATE")
-    _sqlite.setdefault("timeout", env.int("SQLITE_BUSY_TIMEOUT", default=30))
+    _sqlite.setdefault("timeout", _int("SQLITE_BUSY_TIMEOUT", 30, minimum=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Without a cache server, files under var/cache: shared by every process of the site (the web
@@ -146,16 +202,6 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 
-def _positive_int(name: str, default: int) -> int:
-    try:
-        value = env.int(name, default=default)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ImproperlyConfigured(f"{name} must be a whole number, at least 1.")
-    return value
-
-
 # The client's address, for the admin login lockout and every rate limit. Behind a reverse
 # proxy REMOTE_ADDR is the proxy's own: name instead (as a request.META key) a header the proxy
 # sets, e.g. HTTP_X_REAL_IP. Its last address counts, the one the proxy itself added; a
@@ -175,8 +221,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked pair before any check
     "django.contrib.auth.backends.ModelBackend",
 ]
-ADMIN_LOGIN_FAILURES = _positive_int("ADMIN_LOGIN_FAILURES", 10)
-ADMIN_LOGIN_COOLOFF_MINUTES = _positive_int("ADMIN_LOGIN_COOLOFF_MINUTES", 15)
+ADMIN_LOGIN_FAILURES = _int("ADMIN_LOGIN_FAILURES", 10)
+ADMIN_LOGIN_COOLOFF_MINUTES = _int("ADMIN_LOGIN_COOLOFF_MINUTES", 15)
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = ADMIN_LOGIN_FAILURES
@@ -232,7 +278,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # HSTS: a year by default in production. Include subdomains and preload default on so that
 # `check --deploy` is clean; turn them off when a subdomain must stay on plain http.
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_SECONDS = _int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
@@ -302,53 +348,50 @@ STATUSPAGE_NAME = env.str("STATUSPAGE_NAME", default="Example Status")
 STATUSPAGE_PAGE_ID = env.str("STATUSPAGE_PAGE_ID", default="demo0page0id")
 # Zones every timestamp is shown in, as (tz database name, label). The date in front of a
 # timeline row follows the last zone's calendar.
-STATUS_TIMEZONES = [
-    tuple(item.split("=", 1))
-    for item in env.list("STATUS_TIMEZONES", default=["UTC=UTC", "America/Los_Angeles=PT"])
-]
+STATUS_TIMEZONES = _timezones("STATUS_TIMEZONES", ["UTC=UTC", "America/Los_Angeles=PT"])
 # The "for more information" block on incident pages: (label, url) pairs.
 STATUS_MORE_INFO_LINKS = [
     (_("Current system status"), SITE_URL + "/"),
     (_("Contact support"), env.str("STATUS_SUPPORT_URL", default="mailto:support@example.com")),
 ]
-STATUS_RECENT_DAYS = env.int("STATUS_RECENT_DAYS", default=7)
-STATUS_RECENT_INCIDENTS = env.int("STATUS_RECENT_INCIDENTS", default=10)
+STATUS_RECENT_DAYS = _int("STATUS_RECENT_DAYS", 7)
+STATUS_RECENT_INCIDENTS = _int("STATUS_RECENT_INCIDENTS", 10)
 # Minutes before a maintenance starts that its reminder goes out.
-STATUS_MAINTENANCE_REMINDER = env.int("STATUS_MAINTENANCE_REMINDER", default=60)
+STATUS_MAINTENANCE_REMINDER = _int("STATUS_MAINTENANCE_REMINDER", 60)
 # Days of the uptime bars.
-STATUS_UPTIME_DAYS = env.int("STATUS_UPTIME_DAYS", default=90)
+STATUS_UPTIME_DAYS = _int("STATUS_UPTIME_DAYS", 90)
 
 # "My status" (incidents/pods/): the components of this group are pods; every other component
 # is a product that runs on every pod. Account lookups allowed per IP ("20/m": twenty a minute).
 STATUS_POD_GROUP = env.str("STATUS_POD_GROUP", default="Pods")
-POD_LOOKUP_RATE = env.str("POD_LOOKUP_RATE", default="20/m")
+POD_LOOKUP_RATE = _rate("POD_LOOKUP_RATE", "20/m")
 
 # Subscriptions and notifications (incidents/notifications/).
 # Sign-ups allowed per IP and per address, as django-ratelimit reads it: "5/10m" is five
 # every ten minutes.
-SUBSCRIBE_RATE = env.str("SUBSCRIBE_RATE", default="5/10m")
+SUBSCRIBE_RATE = _rate("SUBSCRIBE_RATE", "5/10m")
 # How long a confirmation link works, and a manage or unsubscribe link (seconds).
-SUBSCRIBE_CONFIRM_MAX_AGE = env.int("SUBSCRIBE_CONFIRM_MAX_AGE", default=2 * 24 * 3600)
-SUBSCRIBER_LINK_MAX_AGE = env.int("SUBSCRIBER_LINK_MAX_AGE", default=400 * 24 * 3600)
+SUBSCRIBE_CONFIRM_MAX_AGE = _int("SUBSCRIBE_CONFIRM_MAX_AGE", 2 * 24 * 3600)
+SUBSCRIBER_LINK_MAX_AGE = _int("SUBSCRIBER_LINK_MAX_AGE", 400 * 24 * 3600)
 # A send needs an incident manager's approval above this many recipients, or when it would
 # reach at least NOTIFY_WIDE_SHARE of all active subscribers while concerning less than that
 # share of the components (and more than NOTIFY_WIDE_MIN_AUDIENCE people).
-NOTIFY_APPROVAL_THRESHOLD = env.int("NOTIFY_APPROVAL_THRESHOLD", default=1000)
+NOTIFY_APPROVAL_THRESHOLD = _int("NOTIFY_APPROVAL_THRESHOLD", 1000)
 NOTIFY_WIDE_SHARE = env.float("NOTIFY_WIDE_SHARE", default=0.5)
-NOTIFY_WIDE_MIN_AUDIENCE = env.int("NOTIFY_WIDE_MIN_AUDIENCE", default=20)
+NOTIFY_WIDE_MIN_AUDIENCE = _int("NOTIFY_WIDE_MIN_AUDIENCE", 20, minimum=0)
 # Messages per SMTP connection, attempts per delivery, and when an in-flight delivery counts
 # as abandoned by a dead worker (seconds).
-NOTIFY_BATCH_SIZE = env.int("NOTIFY_BATCH_SIZE", default=100)
-NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=5)
-NOTIFY_STUCK_AFTER = env.int("NOTIFY_STUCK_AFTER", default=600)
-NOTIFY_SENDERS = env.int("NOTIFY_SENDERS", default=2)
+NOTIFY_BATCH_SIZE = _int("NOTIFY_BATCH_SIZE", 100)
+NOTIFY_MAX_ATTEMPTS = _int("NOTIFY_MAX_ATTEMPTS", 5)
+NOTIFY_STUCK_AFTER = _int("NOTIFY_STUCK_AFTER", 600)
+NOTIFY_SENDERS = _int("NOTIFY_SENDERS", 2)
 # Webhook subscribers: plain http and private or loopback hosts only for local testing
 # (allowed while DEBUG is on), seconds to wait for an answer, failed attempts in a row before a
 # subscriber is disabled, and the "documentation" link of every payload.
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
 WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
-WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=10)
+WEBHOOK_DISABLE_AFTER = _int("WEBHOOK_DISABLE_AFTER", 10)
 WEBHOOK_DOCUMENTATION_URL = env.str(
     "WEBHOOK_DOCUMENTATION_URL",
     default="https://support.atlassian.com/statuspage/docs/enable-webhook-notifications/",
@@ -356,16 +399,7 @@ WEBHOOK_DOCUMENTATION_URL = env.str(
 if WEBHOOK_TIMEOUT <= 0:
     raise ImproperlyConfigured("WEBHOOK_TIMEOUT must be a positive number of seconds.")
 # Seconds before the first retry of a transient failure; doubles with each attempt (max 1 h).
-NOTIFY_RETRY_BACKOFF = env.int("NOTIFY_RETRY_BACKOFF", default=30)
-for _name in (
-    "NOTIFY_APPROVAL_THRESHOLD",
-    "NOTIFY_BATCH_SIZE",
-    "NOTIFY_MAX_ATTEMPTS",
-    "WEBHOOK_DISABLE_AFTER",
-    "NOTIFY_RETRY_BACKOFF",
-):
-    if globals()[_name] < 1:
-        raise ImproperlyConfigured(f"{_name} must be at least 1.")
+NOTIFY_RETRY_BACKOFF = _int("NOTIFY_RETRY_BACKOFF", 30)
 if not 0 < NOTIFY_WIDE_SHARE <= 1:
     raise ImproperlyConfigured("NOTIFY_WIDE_SHARE must be a fraction between 0 and 1.")
 
@@ -398,11 +432,7 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_URLS_REGEX = r"^/api/v2/.*$"
 # Management API requests per key, Statuspage-style; and wrong keys per client address, after
 # which every request from that address is refused, right key or not, until the window ends.
-API_RATE = env.str("API_RATE", default="60/m")
-API_AUTH_FAILURE_RATE = env.str("API_AUTH_FAILURE_RATE", default="20/m")
-for _name in ("API_RATE", "API_AUTH_FAILURE_RATE"):
-    # django-ratelimit's form: "20/m" is twenty a minute, "5/10m" five every ten minutes.
-    if not re.fullmatch(r"[0-9]+/([1-9][0-9]*)?[smhd]", globals()[_name]):
-        raise ImproperlyConfigured(f'{_name} must be a rate such as "20/m" or "5/10m".')
+API_RATE = _rate("API_RATE", "60/m")
+API_AUTH_FAILURE_RATE = _rate("API_AUTH_FAILURE_RATE", "20/m")
 # Memory per web process for answers replayed before Django (incidents.cache.CachedAnswers).
 ANSWER_CACHE_BYTES = 32 * 1024 * 1024

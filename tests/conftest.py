@@ -17,6 +17,7 @@ from incidents import cache as page_cache
 from incidents import services
 from incidents.models import Component, ComponentGroup, ComponentStatus
 from incidents.roles import INCIDENT_MANAGERS, SUPPORT_STAFF
+from statuspage.celery import app
 
 # The admin's translation inline, empty: its management form, as a browser posts it.
 TRANSLATIONS_PREFIX = "incidents-translation-content_type-object_id"
@@ -100,6 +101,18 @@ def _empty_cache():
     """Each test starts with an empty cache (a shared Redis in CI), known to be working."""
     cache.clear()
     page_cache.health.reset()
+
+
+@pytest.fixture
+def eager():
+    """Tasks run in the calling thread (on commit, with captured callbacks)."""
+    # The app reads Django settings with the CELERY_ namespace, whose keys win.
+    previous = app.conf.CELERY_TASK_ALWAYS_EAGER
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    try:
+        yield
+    finally:
+        app.conf.CELERY_TASK_ALWAYS_EAGER = previous
 
 
 @pytest.fixture

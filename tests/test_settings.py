@@ -39,6 +39,68 @@ def test_production_starts_when_configured():
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("STATUS_TIMEZONES", "UTC=UTC,America/Los_Angeles"),  # no label
+        ("STATUS_TIMEZONES", "UTC=UTC,Mars/Olympus_Mons=MO"),  # no such zone
+        ("SUBSCRIBE_RATE", "lots"),
+        ("POD_LOOKUP_RATE", "20 a minute"),
+        ("API_RATE", "60"),
+        ("API_AUTH_FAILURE_RATE", "20/fortnight"),
+        ("STATUS_RECENT_DAYS", "0"),
+        ("STATUS_RECENT_INCIDENTS", "ten"),
+        ("STATUS_UPTIME_DAYS", "-90"),
+        ("STATUS_MAINTENANCE_REMINDER", "1h"),
+        ("SUBSCRIBE_CONFIRM_MAX_AGE", "0"),
+        ("SUBSCRIBER_LINK_MAX_AGE", "400d"),
+        ("NOTIFY_STUCK_AFTER", "0"),
+        ("NOTIFY_SENDERS", "0"),
+        ("NOTIFY_BATCH_SIZE", "0"),
+        ("NOTIFY_WIDE_MIN_AUDIENCE", "-1"),
+        ("SECURE_HSTS_SECONDS", "a year"),
+        ("WEBHOOK_ALLOW_HTTP", "maybe"),
+        ("CELERY_TASK_ALWAYS_EAGER", "ture"),
+        ("WEBHOOK_TIMEOUT", "soon"),
+    ],
+)
+def test_malformed_value_refuses_to_start_naming_the_variable(name, value):
+    result = _import_settings(DEBUG="true", **{name: value})
+    assert result.returncode != 0
+    *_, error = result.stderr.strip().splitlines()
+    assert error.startswith("django.core.exceptions.ImproperlyConfigured: ")
+    assert name in error
+
+
+def test_malformed_sqlite_busy_timeout_refuses_to_start():
+    result = _import_settings(
+        DEBUG="true", DATABASE_URL="sqlite:///:memory:", SQLITE_BUSY_TIMEOUT="-1"
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SQLITE_BUSY_TIMEOUT" in result.stderr
+
+
+def test_well_formed_values_are_read():
+    script = (
+        "from statuspage import settings as s; "
+        "print(repr((s.STATUS_TIMEZONES, s.WEBHOOK_ALLOW_HTTP, s.NOTIFY_WIDE_MIN_AUDIENCE)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={
+            **os.environ,
+            "DEBUG": "true",
+            "STATUS_TIMEZONES": "Europe/Rome=CET, UTC=UTC",
+            "WEBHOOK_ALLOW_HTTP": "off",
+            "NOTIFY_WIDE_MIN_AUDIENCE": "0",
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "([('Europe/Rome', 'CET'), ('UTC', 'UTC')], False, 0)"
+
+
 def test_email_url_variants(tmp_path):
     assert mailer_from_url("", tmp_path) == {
         "BACKEND": "statuspage.mail.EmlFileBackend",

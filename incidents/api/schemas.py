@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import ConfigDict, Field, StrictBool
 
+from ..languages import translated_codes
 from ..models import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
 from ..models.postmortems import RemediationState
 
@@ -60,7 +61,7 @@ class Component(Schema):
 
 
 # Languages incidents can be translated into (all of LANGUAGES but English, the source).
-TranslationLanguage = Literal["it", "de", "es", "fr", "ja", "pt-br"]
+TranslationLanguage = Literal[tuple(translated_codes())]
 
 
 class TranslatedText(Schema):

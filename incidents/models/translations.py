@@ -45,11 +45,6 @@ def incident_of(obj: models.Model) -> Incident:
     raise TypeError(f"{type(obj).__name__} has nothing to translate")
 
 
-class TranslationQuerySet(models.QuerySet):
-    def for_object(self, obj: models.Model):
-        return self.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
-
-
 class Translation(Timestamped):
     """One field of one object in one language."""
 
@@ -88,8 +83,6 @@ class Translation(Timestamped):
         max_length=64,
         help_text=_("A hash of the English text this translation was made from."),
     )
-
-    objects = TranslationQuerySet.as_manager()
 
     class Meta:
         ordering = ["incident", "content_type", "object_id", "field", "language"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from .. import signals
 from .services.notifications import (
     notification_auto_confirm,
     notify_postmortem_published,
@@ -22,21 +23,18 @@ def on_maintenance_step(sender, maintenance, update, automatic: bool = False, **
             notification_auto_confirm(notification)
 
 
-def on_postmortem_published(sender, postmortem, incident, actor=None, **kwargs) -> None:
+def on_postmortem_published(sender, postmortem, incident, actor, **kwargs) -> None:
     with transaction.atomic():
         notify_postmortem_published(incident, postmortem=postmortem, actor=actor)
 
 
 def connect() -> None:
-    try:
-        from incidents import signals
-    except ImportError:  # an incidents app without postmortems or maintenance yet
-        return
-    for name in ("maintenance_scheduled", "maintenance_started", "maintenance_completed"):
-        signal = getattr(signals, name, None)
-        if signal is not None:
-            signal.connect(on_maintenance_step, dispatch_uid=f"notifications.{name}")
-    if hasattr(signals, "postmortem_published"):
-        signals.postmortem_published.connect(
-            on_postmortem_published, dispatch_uid="notifications.postmortem_published"
-        )
+    for name, signal in (
+        ("maintenance_scheduled", signals.maintenance_scheduled),
+        ("maintenance_started", signals.maintenance_started),
+        ("maintenance_completed", signals.maintenance_completed),
+    ):
+        signal.connect(on_maintenance_step, dispatch_uid=f"notifications.{name}")
+    signals.postmortem_published.connect(
+        on_postmortem_published, dispatch_uid="notifications.postmortem_published"
+    )

@@ -3,7 +3,8 @@ workers started and SIGKILLed, a private PostgreSQL cluster and a gunicorn.
 
 These tests are marked `faults` and left out of the default run; `.ci/run` runs them with
 PostgreSQL (`make test PYTEST_ARGS="-m faults tests/faults"`). They never touch the shared
-Redis or PostgreSQL server: what they kill and restart is their own.
+Redis or PostgreSQL server: what they kill and restart is their own. Where a server they need
+is missing they are skipped, except under CI=true, where it fails the run: CI installs them.
 """
 
 from __future__ import annotations
@@ -51,10 +52,17 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(line)
 
 
+def missing(message: str) -> None:
+    """Skips the test for want of a server; fails it under CI, which must have them all."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @pytest.fixture
 def postgres_only(db):
     if connection.vendor != "postgresql":
-        pytest.skip("the fault tests need PostgreSQL (DATABASE_URL=postgres://...)")
+        missing("the fault tests need PostgreSQL (DATABASE_URL=postgres://...)")
 
 
 def database_url() -> str:
@@ -86,7 +94,7 @@ class Redis:
 @pytest.fixture
 def redis_server(tmp_path):
     if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
+        missing("redis-server is not installed")
     server = Redis(tmp_path)
     server.start()
     yield server
@@ -228,7 +236,7 @@ class Postgres:
 @pytest.fixture
 def private_postgres():
     if not (PG_BIN / "initdb").exists():
-        pytest.skip(f"PostgreSQL binaries not found in {PG_BIN}")
+        missing(f"PostgreSQL binaries not found in {PG_BIN}")
     server = Postgres()
     try:
         server.init()

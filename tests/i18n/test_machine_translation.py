@@ -107,17 +107,10 @@ def test_libretranslate_needs_a_url(settings):
 
 
 def test_publishing_fills_missing_translations_through_the_task(
-    server, make_incident, django_capture_on_commit_callbacks, settings
+    server, make_incident, django_capture_on_commit_callbacks, eager
 ):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    from statuspage.celery import app
-
-    app.conf.task_always_eager = True
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            incident = make_incident(name="Slow logins", body="Looking.")
-    finally:
-        app.conf.task_always_eager = False
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = make_incident(name="Slow logins", body="Looking.")
     rows = Translation.objects.filter(incident=incident)
     assert rows.count() == 2 * 6  # name and the update body, six languages
     assert all(row.machine and row.needs_disclaimer for row in rows)

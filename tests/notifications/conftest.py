@@ -18,7 +18,6 @@ from aiosmtpd.controller import Controller
 from django.db import OperationalError
 
 from incidents.notifications.models import Subscriber, SubscriberState
-from statuspage.celery import app
 
 SITE = "https://status.example.com"
 
@@ -115,18 +114,6 @@ def smtp(settings):
         yield sink
     finally:
         controller.stop()
-
-
-@pytest.fixture
-def eager():
-    """Tasks run in the calling thread (on commit, with captured callbacks)."""
-    # The app reads Django settings with the CELERY_ namespace, whose keys win.
-    previous = app.conf.CELERY_TASK_ALWAYS_EAGER
-    app.conf.CELERY_TASK_ALWAYS_EAGER = True
-    try:
-        yield
-    finally:
-        app.conf.CELERY_TASK_ALWAYS_EAGER = previous
 
 
 @pytest.fixture

@@ -48,22 +48,20 @@ def test_a_rolled_back_update_leaves_no_notification(make_incident):
 def test_publishing_a_postmortem_records_its_notification(
     make_incident, manager_user, django_capture_on_commit_callbacks
 ):
-    postmortems = pytest.importorskip("incidents.services.postmortems")
     incident = make_incident()
     services.incident_resolve(incident, body="Fixed.")
-    postmortem = postmortems.postmortem_save_draft(incident, root_cause="A missing check.")
+    postmortem = services.postmortem_save_draft(incident, root_cause="A missing check.")
     with django_capture_on_commit_callbacks(execute=True):
-        postmortems.postmortem_publish(postmortem, actor=manager_user)
+        services.postmortem_publish(postmortem, actor=manager_user)
     notification = Notification.objects.get(kind=NotificationKind.POSTMORTEM_PUBLISHED)
     assert notification.incident == incident and notification.source == postmortem
     assert notification.created_by == manager_user
 
 
 def test_scheduling_maintenance_records_its_notification(pods, django_capture_on_commit_callbacks):
-    maintenance = pytest.importorskip("incidents.services.maintenance")
     start = timezone.now() + timedelta(days=2)
     with django_capture_on_commit_callbacks(execute=True):
-        maintenance.maintenance_schedule(
+        services.maintenance_schedule(
             name="Database upgrade",
             body="We upgrade the database of Pod 13.",
             scheduled_for=start,
