@@ -1,4 +1,4 @@
-"""Webhook payloads (Statuspage's subscriber webhooks), their signature and the POST.
+"""Webhook payloads (Statuspage's subscriber webhooks) and their signature.
 
 A notification becomes one or more events for a webhook subscriber: the incident (always),
 then one component update per component status change its update made, for the components
@@ -13,7 +13,8 @@ the subscriber follows (all when they follow none). Each event is one POST:
     X-Statuspage-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>
 
 The signed string is the timestamp header's value, a full stop, and the raw body bytes, so a
-receiver can refuse a replayed request by its age without trusting an unsigned header.
+receiver can refuse a replayed request by its age without trusting an unsigned header. The POST
+itself is `transports.webhook.post`.
 """
 
 from __future__ import annotations
@@ -21,12 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -36,41 +32,12 @@ from incidents.models import Incident, UpdateComponentChange
 
 from .emails import site_url, subscriber_links
 from .models import Notification, Subscriber
-from .services.webhooks import UnsafeAddress, check_host
 
 SIGNATURE_HEADER = "X-Statuspage-Signature"
 TIMESTAMP_HEADER = "X-Statuspage-Timestamp"
 EVENT_HEADER = "X-Statuspage-Event"
 DELIVERY_HEADER = "X-Statuspage-Delivery"
 COMPONENT_EVENT = "component_update"
-MAX_ERROR_BODY = 200
-
-
-class WebhookError(Exception):
-    """A POST that got no 2xx; `permanent` when trying again would not help; `retry_after`
-    (seconds) when the endpoint asked for a pause (Retry-After on a 429 or 503)."""
-
-    def __init__(self, message: str, *, permanent: bool, retry_after: float | None = None):
-        super().__init__(message)
-        self.permanent = permanent
-        self.retry_after = retry_after
-
-
-def retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (RFC 9110 10.2.3: seconds or an HTTP date);
-    None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 @dataclass(frozen=True)
@@ -156,61 +123,3 @@ def body_for(event: Event, subscriber: Subscriber) -> bytes:
         "documentation": settings.WEBHOOK_DOCUMENTATION_URL or site_url("/"),
     }
     return json.dumps({"meta": meta, **event.payload}, ensure_ascii=False).encode()
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect could lead anywhere, inside our network too: it is an error, not followed."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
-def post(subscriber: Subscriber, event: Event, delivery_id: str) -> int:
-    """POSTs one event, signed; returns the status code, or raises WebhookError.
-
-    Timeouts, lost connections, 408, 429 and 5xx are transient (a 429 or 503 with Retry-After
-    says how long to wait); other answers are permanent for this delivery. Error texts name
-    the status and a little of the body, never the secret.
-    """
-    parts = urlsplit(subscriber.endpoint)
-    try:
-        check_host(parts.hostname or "", parts.port)
-    except UnsafeAddress as error:
-        raise WebhookError(str(error), permanent=True) from None
-    body = body_for(event, subscriber)
-    timestamp = str(int(time.time()))
-    request = urllib.request.Request(
-        subscriber.endpoint,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": f"Statuspage-Webhook/1 (+{settings.SITE_URL})",
-            EVENT_HEADER: event.kind,
-            DELIVERY_HEADER: delivery_id,
-            TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(subscriber.webhook_secret, timestamp, body),
-        },
-    )
-    try:
-        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT) as response:
-            response.read(1024)
-            return response.status
-    except urllib.error.HTTPError as error:
-        code = error.code
-        try:
-            snippet = error.read(MAX_ERROR_BODY).decode("utf-8", "replace")
-        except Exception:
-            snippet = ""
-        finally:
-            error.close()
-        message = f"HTTP {code}" + (f": {' '.join(snippet.split())}" if snippet.strip() else "")
-        permanent = not (code >= 500 or code in (408, 429))
-        wait = retry_after(error.headers.get("Retry-After")) if code in (429, 503) else None
-        raise WebhookError(message, permanent=permanent, retry_after=wait) from None
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
-        raise WebhookError(f"{type(error).__name__}: {reason}", permanent=False) from None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import socket
 import time
 from datetime import timedelta
 
@@ -473,3 +474,67 @@ def test_an_update_without_component_changes_posts_the_incident_only(
     assert hook.event == "incident_updated"
     updates = hook.json["incident"]["incident_updates"]
     assert [u["status"] for u in updates] == ["identified", "investigating"]  # newest first
+
+
+# DNS rebinding: the POST goes to the address that was checked.
+
+
+def _resolver(monkeypatch, *answers: str):
+    """Answers each lookup of hooks.example.test with the next address (the last one over and
+    over), as a DNS server that changes its mind; returns the list of names looked up."""
+    looked_up: list[str] = []
+    queue = list(answers)
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        looked_up.append(host)
+        address = queue.pop(0) if len(queue) > 1 else queue[0]
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return looked_up
+
+
+def test_a_host_is_resolved_once_per_post_and_its_checked_address_is_the_one_reached(
+    webhook_server, monkeypatch, make_incident
+):
+    subscriber, _secret = webhook_subscriber_create(
+        endpoint=f"http://hooks.example.test:{webhook_server.port}/hook"
+    )
+    # Asked again, the name would point somewhere else (nothing listens there).
+    looked_up = _resolver(monkeypatch, "127.0.0.1", "10.255.255.1")
+    notification = Notification.objects.get(incident=make_incident(components={}))
+    start(notification)
+    assert delivery.send_due(notification.pk).sent == 1
+    (hook,) = webhook_server.received
+    assert hook.headers["Host"] == f"hooks.example.test:{webhook_server.port}"
+    assert looked_up == ["hooks.example.test"]
+    assert Delivery.objects.get(subscriber=subscriber).state == DeliveryState.SENT
+
+
+def test_a_name_that_rebinds_to_a_private_address_after_the_check_is_not_followed(
+    webhook_server, settings, monkeypatch, make_incident
+):
+    subscriber, _secret = webhook_subscriber_create(
+        endpoint=f"http://hooks.example.test:{webhook_server.port}/hook"
+    )
+    settings.WEBHOOK_ALLOW_PRIVATE = False  # as in production
+    # The check sees a public address; a second lookup would answer our own 127.0.0.1, where
+    # the test server listens. Connecting to the public address is refused here, offline.
+    looked_up = _resolver(monkeypatch, "93.184.215.14", "127.0.0.1")
+    connected = []
+    real_connect = socket.socket.connect
+
+    def connect(sock, address):
+        connected.append(address[0])
+        if address[0] == "93.184.215.14":
+            raise ConnectionRefusedError(111, "Connection refused")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    notification = Notification.objects.get(incident=make_incident(components={}))
+    start(notification)
+    assert delivery.send_due(notification.pk).retried == 1
+    assert webhook_server.received == []  # the rebound answer was never used
+    assert connected == ["93.184.215.14"] and looked_up == ["hooks.example.test"]
+    row = Delivery.objects.get(subscriber=subscriber)
+    assert row.state == DeliveryState.QUEUED and "refused" in row.error.lower()

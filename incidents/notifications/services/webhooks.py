@@ -49,19 +49,34 @@ def check_host(host: str, port: int | None) -> None:
     """Raises UnsafeAddress when `host` is or resolves to a private, loopback, link-local or
     otherwise non-public address, unless the WEBHOOK_ALLOW_PRIVATE setting is on.
 
-    Checked when the subscriber is created and again before every POST, so that a name that
-    later resolves inside our network is not followed there.
+    Checked when the subscriber is created and again before every POST (`resolve`), so that a
+    name that later resolves inside our network is not followed there.
     """
     if settings.WEBHOOK_ALLOW_PRIVATE:
         return
+    resolve(host, port or 443)
+
+
+def resolve(host: str, port: int) -> list[tuple]:
+    """The addresses to connect to for `host`, as socket.getaddrinfo gives them, each checked
+    as `check_host` says (unless WEBHOOK_ALLOW_PRIVATE is on).
+
+    Connect to these and resolve nothing again: a second lookup could answer differently
+    (DNS rebinding). A name that does not resolve raises UnsafeAddress while the check is on,
+    OSError when it is off.
+    """
     try:
-        infos = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     except OSError as error:
+        if settings.WEBHOOK_ALLOW_PRIVATE:
+            raise
         raise UnsafeAddress(f"{host} does not resolve: {error}") from None
-    for info in infos:
-        address = info[4][0]
-        if _forbidden(address):
-            raise UnsafeAddress(f"{host} resolves to {address}, which is not a public address")
+    if not settings.WEBHOOK_ALLOW_PRIVATE:
+        for info in infos:
+            address = info[4][0]
+            if _forbidden(address):
+                raise UnsafeAddress(f"{host} resolves to {address}, which is not a public address")
+    return infos
 
 
 def normalize_endpoint(value: str) -> str:
