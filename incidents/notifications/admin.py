@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .forms import WebhookSubscriberForm
-from .models import AuditLog, Delivery, Notification, NotificationState, Subscriber
+from .models import AuditLog, Delivery, DeliveryState, Notification, NotificationState, Subscriber
 from .services import notifications as service
 from .services import subscribers as subscriber_service
 from .services import webhooks as webhook_service
@@ -42,12 +43,26 @@ class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ["title"]
     date_hierarchy = "created_at"
 
+    def get_queryset(self, request):
+        # The report column's counts, in the changelist's one query rather than one per row.
+        def count(*states):
+            return Count("deliveries", filter=Q(deliveries__state__in=states))
+
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                sent_count=count(DeliveryState.SENT),
+                failed_count=count(DeliveryState.FAILED),
+                pending_count=count(DeliveryState.QUEUED, DeliveryState.SENDING),
+            )
+        )
+
     @admin.display(description=_("Sent / failed / pending"))
     def report(self, obj):
         if obj.recipients is None:
             return "—"
-        report = service.delivery_report(obj)
-        return f"{report.sent} / {report.failed} / {report.pending}"
+        return f"{obj.sent_count} / {obj.failed_count} / {obj.pending_count}"
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if not self.has_view_permission(request):

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents.notifications.models import (
     AuditLog,
     Delivery,
+    DeliveryState,
     Notification,
+    NotificationKind,
     NotificationState,
     SubscriberState,
 )
@@ -171,3 +175,43 @@ def test_support_staff_cannot_change_subscribers(support_client, make_subscriber
     )
     subscriber.refresh_from_db()
     assert subscriber.state == SubscriberState.ACTIVE
+
+
+def _sent_notifications(count, subscribers):
+    """`count` notifications whose audience was frozen: one sent, one failed, one queued."""
+    notifications = Notification.objects.bulk_create(
+        Notification(
+            kind=NotificationKind.INCIDENT_UPDATED,
+            state=NotificationState.SENDING,
+            title=f"Update {index}",
+            thread_key=f"thread-{index}",
+            recipients=len(subscribers),
+        )
+        for index in range(count)
+    )
+    states = [DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.QUEUED]
+    Delivery.objects.bulk_create(
+        Delivery(notification=notification, subscriber=subscriber, state=state)
+        for notification in notifications
+        for subscriber, state in zip(subscribers, states, strict=True)
+    )
+
+
+def _changelist_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("admin:notifications_notification_changelist"))
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_notifications_list_counts_deliveries_without_a_query_per_row(
+    support_client, make_subscriber
+):
+    subscribers = [make_subscriber() for _ in range(3)]
+    _sent_notifications(3, subscribers)
+    few = _changelist_queries(support_client)
+    _sent_notifications(27, subscribers)
+    many = _changelist_queries(support_client)
+    assert many == few
+    page = support_client.get(reverse("admin:notifications_notification_changelist"))
+    assert page.content.decode().count("1 / 1 / 1") == 30

@@ -14,8 +14,7 @@ from django.utils.translation import to_locale
 
 # Staff-only code and templates: never shown in another language.
 STAFF_ONLY = [
-    "incidents/admin.py",
-    "incidents/admin_translations.py",
+    "incidents/admin/*",
     "incidents/notifications/admin.py",
     "incidents/forms.py",
     "incidents/staff.py",

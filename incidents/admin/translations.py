@@ -8,13 +8,13 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericTabularInline
-from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from . import languages, services
-from .models import Translation, source_revision
-from .services.translations import translatable_fields, translations_missing
+from .. import languages, services
+from ..models import Translation, source_revision
+from ..services.translations import translatable_fields, translations_missing
+from .mixins import ServiceDeleteMixin, save_formset_through_services
 
 
 class TranslationForm(forms.ModelForm):
@@ -86,39 +86,29 @@ class TranslationsAdminMixin:
     def save_formset(self, request, form, formset, change):
         if formset.model is not Translation:
             return super().save_formset(request, form, formset, change)
-        parent = form.instance
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for subform in formset.deleted_forms:
-            if subform.instance.pk:
-                services.translation_delete(subform.instance, actor=request.user)
-                formset.deleted_objects.append(subform.instance)
-        for subform in formset.forms:
-            if subform in formset.deleted_forms or not subform.has_changed():
-                continue
-            data = subform.cleaned_data
-            translation = subform.instance
-            text_changed = {"text", "language", "field"} & set(subform.changed_data)
-            try:
-                if text_changed or translation.pk is None:
-                    translation = services.translation_save(
-                        parent,
-                        field=data["field"],
-                        language=data["language"],
-                        text=data["text"],
-                        actor=request.user,
-                    )
-                if data.get("mark_reviewed"):
-                    translation = services.translation_mark_reviewed(
-                        translation, actor=request.user
-                    )
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-                continue
-            if subform.instance.pk:
-                formset.changed_objects.append((translation, subform.changed_data))
-            else:
-                formset.new_objects.append(translation)
-            subform.instance = translation
+        parent, actor = form.instance, request.user
+
+        def save(subform):
+            data, translation = subform.cleaned_data, subform.instance
+            if translation.pk is None or {"text", "language", "field"} & set(subform.changed_data):
+                translation = services.translation_save(
+                    parent,
+                    field=data["field"],
+                    language=data["language"],
+                    text=data["text"],
+                    actor=actor,
+                )
+            if data.get("mark_reviewed"):
+                translation = services.translation_mark_reviewed(translation, actor=actor)
+            return translation
+
+        save_formset_through_services(
+            request,
+            formset,
+            add=save,
+            update=save,
+            delete=lambda translation: services.translation_delete(translation, actor=actor),
+        )
 
 
 class StaleFilter(admin.SimpleListFilter):
@@ -153,7 +143,7 @@ class ReviewedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Translation)
-class TranslationAdmin(admin.ModelAdmin):
+class TranslationAdmin(ServiceDeleteMixin, admin.ModelAdmin):
     """Every translation, to find the unreviewed and stale ones; edited beside their source."""
 
     list_display = ["incident", "field", "language", "machine", "reviewed_at", "is_current"]
@@ -165,6 +155,10 @@ class TranslationAdmin(admin.ModelAdmin):
     readonly_fields = ["incident", "field", "language", "source", "machine", "reviewed_by",
                        "reviewed_at"]  # fmt: skip
     actions = ["mark_reviewed"]
+    delete_service = services.translation_delete
+
+    class Media:
+        css = {"all": ["incidents/admin/translations.css"]}
 
     def has_add_permission(self, request):
         return False  # translations are added beside their source
@@ -175,7 +169,7 @@ class TranslationAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("English source"))
     def source(self, obj):
-        return format_html('<div lang="en" style="white-space: pre-wrap">{}</div>', obj.source_text)
+        return format_html('<div lang="en" class="translation-source">{}</div>', obj.source_text)
 
     def save_model(self, request, obj, form, change):
         services.translation_save(
@@ -185,13 +179,6 @@ class TranslationAdmin(admin.ModelAdmin):
             text=form.cleaned_data["text"],
             actor=request.user,
         )
-
-    def delete_model(self, request, obj):
-        services.translation_delete(obj, actor=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            services.translation_delete(obj, actor=request.user)
 
     @admin.action(description=_("Mark as reviewed"), permissions=["change"])
     def mark_reviewed(self, request, queryset):

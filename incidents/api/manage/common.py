@@ -1,0 +1,96 @@
+"""What every management endpoint shares: the page check, the permission check, and the
+confirmation of the notifications a write recorded."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from functools import wraps
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+
+from ...models import Component
+from ...notifications.models import NotificationState
+from ...notifications.services import notification_confirm, summarize
+
+logger = logging.getLogger(__name__)
+
+
+def page_scoped(view):
+    """Every operation of the management router (`Router.add_decorator` wraps each view, after
+    ninja has authenticated the key and validated the request): another page is not found."""
+
+    @wraps(view)
+    def scoped(request, page_id: str, **kwargs):
+        if page_id != settings.STATUSPAGE_PAGE_ID:
+            raise Http404
+        return view(request, page_id=page_id, **kwargs)
+
+    return scoped
+
+
+def require(request, *perms: str) -> None:
+    """The key's user holds one of `perms` (full names: `incidents.add_incident`)."""
+    if not any(request.user.has_perm(perm) for perm in perms):
+        raise PermissionDenied("This key's user may not do that.")
+
+
+def requires(*perms: str):
+    """The endpoint needs one of `perms` (see `require`). Goes below the route decorator."""
+
+    def decorate(view):
+        @wraps(view)
+        def checked(request, **kwargs):
+            require(request, *perms)
+            return view(request, **kwargs)
+
+        # ninja resolves a view's string annotations in its function's module; the wrapper's
+        # module is this one, so it is handed the view's own, already resolved.
+        checked.__signature__ = inspect.signature(view, eval_str=True)
+        return checked
+
+    return decorate
+
+
+def components_named(ids: list[str] | None) -> list[Component]:
+    """The components with these ids; an id that names none is refused."""
+    ids = ids or []
+    components = list(Component.objects.filter(public_id__in=ids))
+    if len(components) != len(set(ids)):
+        raise ValidationError({"component_ids": "Some component ids do not exist."})
+    return components
+
+
+def first_set(*values):
+    """The first value given (not None); None when there is none."""
+    return next((v for v in values if v is not None), None)
+
+
+def confirm_notifications(user, recorded) -> None:
+    """The notifications this request recorded (`recorded`, a queryset) are confirmed by the
+    key's user, as staff confirm them in the admin: the audience guard still holds wide or
+    large sends for an incident manager's approval. A key whose user may not send leaves them
+    for staff.
+
+    Only this request's own: concurrent requests on one incident each confirm theirs. The
+    write they belong to has committed, so a confirmation that cannot happen (staff confirmed
+    it meanwhile, or the audience changed twice while it was counted) leaves the notification
+    waiting in the admin rather than answering an error for a write that was saved.
+    """
+    if not user.has_perm("notifications.send_notification"):
+        return
+    for notification in recorded.filter(state=NotificationState.AWAITING_CONFIRMATION):
+        for _attempt in range(2):
+            try:
+                notification_confirm(
+                    notification, actor=user, expected_count=summarize(notification).total
+                )
+                break
+            except ValidationError:
+                notification.refresh_from_db(fields=["state"])
+                if notification.state != NotificationState.AWAITING_CONFIRMATION:
+                    break
+        else:
+            logger.warning("notification %s left for staff to confirm", notification.pk)

@@ -1,0 +1,328 @@
+"""Incidents and maintenance: the lists (all, unresolved, upcoming, active, scheduled), create,
+read, change (which posts an update when it names a status, a body or components) and delete."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_date, parse_datetime
+from ninja import Query, Router, Status
+
+from ... import selectors, services
+from ...models import (
+    Component,
+    ComponentStatus,
+    Impact,
+    Incident,
+    IncidentStatus,
+    IncidentUpdate,
+    MaintenanceStatus,
+)
+from ...notifications.models import Notification
+from ...services import maintenance as maintenance_services
+from ...services.incidents import default_body
+from .. import schemas, serializers
+from .common import confirm_notifications, first_set, require, requires
+
+router = Router()
+
+
+def _when(value: str | None, field: str) -> datetime | None:
+    """An ISO 8601 date or time (UTC when it names no offset); one that cannot be, such as
+    February 30th or a 25-hour offset, is refused (the range is the models' to check)."""
+    if value is None:
+        return None
+    try:
+        parsed = parse_datetime(value)
+        if parsed is None and (day := parse_date(value)) is not None:
+            parsed = datetime(day.year, day.month, day.day)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValidationError({field: f"{field} is not a valid ISO 8601 date or time."})
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _incident(incident_id: str) -> Incident:
+    found = selectors.api_incidents(Incident.objects.filter(public_id=incident_id))
+    if not found:
+        raise Http404
+    return found[0]
+
+
+def _managed_page(queryset, paging: schemas.Paging, order=("-started_at", "-created_at")):
+    items = selectors.api_incidents(queryset, limit=paging.start + paging.size, order=order)
+    return [serializers.managed_incident(i) for i in paging.of(items)]
+
+
+def _component_statuses(fields: schemas.IncidentFields) -> dict[Component, str]:
+    """`components` maps ids to new statuses; `component_ids` adds affected ones as they are."""
+    wanted = dict(fields.components or {})
+    ids = set(wanted) | set(fields.component_ids or [])
+    found = {c.public_id: c for c in Component.objects.filter(public_id__in=ids)}
+    missing = ids - set(found)
+    if missing:
+        unknown = ", ".join(sorted(missing))
+        raise ValidationError({"components": f"Unknown component ids: {unknown}"})
+    return {found[cid]: wanted.get(cid, found[cid].status) for cid in ids}
+
+
+# Impact derivation: the domain rule, to move into the services.
+
+
+def _impact(fields: schemas.IncidentFields, statuses: dict[Component, str]) -> str:
+    """The override when given, else derived from the worst component status, as Statuspage."""
+    if fields.impact_override:
+        return fields.impact_override
+    worst = ComponentStatus.worst(statuses.values())
+    return {
+        ComponentStatus.MAJOR_OUTAGE: Impact.CRITICAL,
+        ComponentStatus.PARTIAL_OUTAGE: Impact.MAJOR,
+        ComponentStatus.DEGRADED_PERFORMANCE: Impact.MINOR,
+    }.get(worst, Impact.NONE)
+
+
+# Lists
+
+
+@router.get(
+    "{page_id}/incidents",
+    response={200: list[schemas.ManagedIncident], **schemas.ERRORS},
+    exclude_unset=True,
+)
+@requires("incidents.view_incident")
+def list_incidents(request, page_id: str, paging: Query[schemas.Paging], q: str = ""):
+    queryset = Incident.objects.all()
+    if q:
+        queryset = queryset.filter(name__icontains=q)
+    return _managed_page(queryset, paging)
+
+
+@router.get(
+    "{page_id}/incidents/unresolved",
+    response={200: list[schemas.ManagedIncident], **schemas.ERRORS},
+    exclude_unset=True,
+)
+@requires("incidents.view_incident")
+def unresolved_incidents(request, page_id: str, paging: Query[schemas.Paging]):
+    return _managed_page(Incident.objects.open(), paging)
+
+
+@router.get(
+    "{page_id}/incidents/upcoming",
+    response={200: list[schemas.ManagedIncident], **schemas.ERRORS},
+    exclude_unset=True,
+)
+@requires("incidents.view_incident")
+def upcoming_maintenance(request, page_id: str, paging: Query[schemas.Paging]):
+    """Maintenance announced and not started yet, soonest first."""
+    return _managed_page(Incident.objects.upcoming(), paging, order=("scheduled_for",))
+
+
+@router.get(
+    "{page_id}/incidents/active_maintenance",
+    response={200: list[schemas.ManagedIncident], **schemas.ERRORS},
+    exclude_unset=True,
+)
+@requires("incidents.view_incident")
+def active_maintenance(request, page_id: str, paging: Query[schemas.Paging]):
+    return _managed_page(Incident.objects.active_maintenance(), paging, order=("scheduled_for",))
+
+
+@router.get(
+    "{page_id}/incidents/scheduled",
+    response={200: list[schemas.ManagedIncident], **schemas.ERRORS},
+    exclude_unset=True,
+)
+@requires("incidents.view_incident")
+def scheduled_maintenance(request, page_id: str, paging: Query[schemas.Paging]):
+    """Every maintenance that is not completed: scheduled, in progress or verifying."""
+    queryset = Incident.objects.maintenances().exclude(status=MaintenanceStatus.COMPLETED)
+    return _managed_page(queryset, paging, order=("scheduled_for",))
+
+
+# Incidents and maintenance, one by one
+
+
+@router.post(
+    "{page_id}/incidents",
+    response={201: schemas.ManagedIncident, **schemas.ERRORS},
+    exclude_unset=True,
+)
+@requires("incidents.add_incident")
+def create_incident(request, page_id: str, body: schemas.IncidentRequest):
+    fields = body.incident
+    if not fields.name:
+        raise ValidationError({"name": "name is required."})
+    if fields.scheduled_for or fields.status in MaintenanceStatus.values:
+        require(request, "incidents.add_maintenance")
+        maintenance = _schedule_maintenance(request, fields)
+        confirm_notifications(request.user, Notification.objects.filter(incident=maintenance))
+        return Status(201, serializers.managed_incident(_incident(maintenance.public_id)))
+    statuses = _component_statuses(fields)
+    status = fields.status or IncidentStatus.INVESTIGATING
+    kwargs = {}
+    if fields.backfilled:
+        when = _when(fields.backfill_date, "backfill_date")
+        if when is None:
+            raise ValidationError({"backfill_date": "A backfilled incident needs backfill_date."})
+        status = IncidentStatus.RESOLVED
+        kwargs = {"started_at": when, "display_at": when, "resolved_at": when, "backfilled": True}
+    incident = services.incident_create(
+        name=fields.name,
+        status=status,
+        impact=_impact(fields, statuses),
+        body=fields.body or default_body(status),
+        components=statuses,
+        deliver_notifications=(
+            not fields.backfilled
+            and (True if fields.deliver_notifications is None else fields.deliver_notifications)
+        ),
+        actor=request.user,
+        **kwargs,
+    )
+    confirm_notifications(request.user, Notification.objects.filter(incident=incident))
+    return Status(201, serializers.managed_incident(_incident(incident.public_id)))
+
+
+def _schedule_maintenance(request, fields: schemas.IncidentFields) -> Incident:
+    if fields.status not in (None, MaintenanceStatus.SCHEDULED):
+        raise ValidationError({"status": "A new maintenance starts as scheduled."})
+    statuses = _component_statuses(fields)
+    return maintenance_services.maintenance_schedule(
+        name=fields.name,
+        body=fields.body or "",
+        scheduled_for=_when(fields.scheduled_for, "scheduled_for"),
+        scheduled_until=_when(fields.scheduled_until, "scheduled_until"),
+        components=list(statuses),
+        auto_in_progress=first_set(
+            fields.scheduled_auto_in_progress, fields.auto_transition_to_maintenance_state, True
+        ),
+        auto_completed=first_set(
+            fields.scheduled_auto_completed, fields.auto_transition_to_operational_state, True
+        ),
+        remind_prior=first_set(fields.scheduled_remind_prior, True),
+        deliver_notifications=first_set(fields.deliver_notifications, True),
+        actor=request.user,
+    )
+
+
+@router.get(
+    "{page_id}/incidents/{incident_id}",
+    response={200: schemas.ManagedIncident, **schemas.ERRORS},
+    exclude_unset=True,
+)
+@requires("incidents.view_incident")
+def get_incident(request, page_id: str, incident_id: str):
+    return serializers.managed_incident(_incident(incident_id))
+
+
+@router.api_operation(
+    ["PATCH", "PUT"],
+    "{page_id}/incidents/{incident_id}",
+    response={200: schemas.ManagedIncident, **schemas.ERRORS},
+    exclude_unset=True,
+)
+def update_incident(request, page_id: str, incident_id: str, body: schemas.IncidentRequest):
+    """Edits name/impact (managers) and, with `status`/`body`/`components`, posts an update.
+
+    Like Statuspage, an open status on a resolved incident reopens it.
+    """
+    incident = get_object_or_404(Incident, public_id=incident_id)
+    fields = body.incident
+    if incident.is_maintenance:
+        update = _update_maintenance(request, incident, fields)
+        confirm_notifications(request.user, Notification.objects.filter(update=update))
+        return serializers.managed_incident(_incident(incident_id))
+    edits = {}
+    if fields.name is not None and fields.name != incident.name:
+        edits["name"] = fields.name
+    if fields.impact_override is not None and fields.impact_override != incident.impact:
+        edits["impact"] = fields.impact_override
+    posts_update = any(v is not None for v in (fields.status, fields.body, fields.components,
+                                               fields.component_ids))  # fmt: skip
+    if edits:
+        require(request, "incidents.change_incident")
+    if posts_update:
+        require(request, "incidents.add_incidentupdate")
+    update = None
+    with transaction.atomic():
+        if edits:
+            incident = services.incident_edit(incident, actor=request.user, **edits)
+        if posts_update:
+            status = fields.status or incident.status
+            update = services.update_post(
+                incident,
+                status=status,
+                body=fields.body or default_body(status),
+                components=_component_statuses(fields),
+                deliver_notifications=(
+                    True if fields.deliver_notifications is None else fields.deliver_notifications
+                ),
+                reopen=not incident.is_open and status != IncidentStatus.RESOLVED,
+                actor=request.user,
+            )
+    confirm_notifications(request.user, Notification.objects.filter(update=update))
+    return serializers.managed_incident(_incident(incident_id))
+
+
+def _update_maintenance(
+    request, maintenance: Incident, fields: schemas.IncidentFields
+) -> IncidentUpdate | None:
+    """Window, name and automation edits (managers), components before the start, and a
+    status or body as a timeline entry (returned, when one was posted)."""
+    update = None
+    edits = {}
+    for field, value in (
+        ("name", fields.name),
+        ("scheduled_for", _when(fields.scheduled_for, "scheduled_for")),
+        ("scheduled_until", _when(fields.scheduled_until, "scheduled_until")),
+        ("scheduled_remind_prior", fields.scheduled_remind_prior),
+        ("scheduled_auto_in_progress", first_set(fields.scheduled_auto_in_progress,
+                                                 fields.auto_transition_to_maintenance_state)),
+        ("scheduled_auto_completed", first_set(fields.scheduled_auto_completed,
+                                               fields.auto_transition_to_operational_state)),
+    ):  # fmt: skip
+        if value is not None and value != getattr(maintenance, field):
+            edits[field] = value
+    touches_components = fields.components is not None or fields.component_ids is not None
+    posts_update = fields.status is not None or fields.body is not None
+    if edits or touches_components:
+        require(request, "incidents.change_maintenance")
+    if posts_update:
+        require(request, "incidents.add_incidentupdate")
+    with transaction.atomic():
+        if edits:
+            maintenance = maintenance_services.maintenance_edit(
+                maintenance, actor=request.user, **edits
+            )
+        if touches_components:
+            maintenance_services.maintenance_set_components(
+                maintenance, list(_component_statuses(fields)), actor=request.user
+            )
+        if posts_update:
+            update = maintenance_services.maintenance_update_post(
+                maintenance,
+                status=fields.status or maintenance.status,
+                body=fields.body or "",
+                deliver_notifications=first_set(fields.deliver_notifications, True),
+                actor=request.user,
+            )
+    return update
+
+
+@router.delete(
+    "{page_id}/incidents/{incident_id}",
+    response={200: schemas.ManagedIncident, **schemas.ERRORS},
+    exclude_unset=True,
+)
+@requires("incidents.delete_incident")
+def delete_incident(request, page_id: str, incident_id: str):
+    incident = _incident(incident_id)
+    shape = serializers.managed_incident(incident)
+    services.incident_delete(incident, actor=request.user)
+    return shape
