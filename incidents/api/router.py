@@ -19,13 +19,30 @@ from .auth import RateLimited
 
 
 class JsonParser(Parser):
-    """JSON bodies whose every string is Unicode text: a lone surrogate (`"\\udfff"` is valid
-    JSON) can be neither stored nor shown, so the body is refused as unreadable (400)."""
+    """JSON bodies whose every string is text: a lone surrogate (`"\\udfff"`) or a NUL
+    character (`"\\u0000"`) is valid JSON, but can be neither stored nor even looked up in
+    PostgreSQL, so a body holding one is refused as unreadable (400)."""
 
     def parse_body(self, request):
         data = json.loads(request.body)
-        json.dumps(data, ensure_ascii=False).encode("utf-8")  # UnicodeEncodeError on one
+        for text in _strings(data):
+            text.encode("utf-8")  # UnicodeEncodeError on a lone surrogate
+            if "\x00" in text:
+                raise ValueError("a NUL character")
         return data
+
+
+def _strings(value):
+    """Every string in a parsed JSON value, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 api = NinjaAPI(

@@ -218,3 +218,13 @@ def test_a_refused_create_leaves_no_incident(call, v1, manager_key, pods):
     }})  # fmt: skip
     assert not Incident.objects.exists()
     assert not IncidentUpdate.objects.exists()
+
+
+def test_a_nul_character_anywhere_in_a_body_is_refused(client, v1, manager_key, pods, unchanged):
+    """PostgreSQL can neither store nor look up text holding NUL: an id with one in a
+    template's component_ids was a server error there."""
+    body = '{"template": {"name": "x", "title": "x", "body": "x", "component_ids": ["\\u0000"]}}'
+    with unchanged:
+        response = client.post(f"{v1}/incident_templates", body, content_type="application/json",
+                               HTTP_AUTHORIZATION=f"OAuth {manager_key}")  # fmt: skip
+        _refused(response, 400)
