@@ -246,7 +246,6 @@ def _incident(components: dict[str, Component]) -> Incident:
     first_at, first_status, first_body = UPDATES[0]
     incident = services.incident_create(
         name=INCIDENT_NAME,
-        impact="minor",
         status=first_status,
         body=first_body,
         summary=INCIDENT_SUMMARY,

@@ -91,7 +91,12 @@ class UpdateForm(ComponentChangesMixin, forms.Form):
 
 class IncidentCreateForm(ComponentChangesMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=255)
-    impact = forms.ChoiceField(label=_("Impact"), choices=Impact.choices, initial=Impact.MINOR)
+    impact_override = forms.ChoiceField(
+        label=_("Impact"),
+        choices=[("", _("Follow the components")), *Impact.choices],
+        required=False,
+        help_text=_("By default the worst status the incident puts a component in."),
+    )
     status = forms.ChoiceField(label=_("Status"), choices=IncidentStatus.choices)
     body = MarkdownxFormField(label=_("First update"), help_text=_("Markdown."))
     summary = MarkdownxFormField(
@@ -114,7 +119,7 @@ class IncidentCreateForm(ComponentChangesMixin, forms.Form):
         data = self.cleaned_data
         return {
             "name": data["name"],
-            "impact": data["impact"],
+            "impact_override": data["impact_override"],
             "status": data["status"],
             "body": data["body"],
             "summary": data["summary"],

@@ -63,7 +63,7 @@ def test_support_staff_open_an_incident_from_the_admin(support_client, pods):
         reverse("admin:incidents_incident_add"),
         {
             "name": "Pod 17 login errors",
-            "impact": "major",
+            "impact_override": "major",
             "status": "investigating",
             "body": "Some logins on Pod 17 fail.",
             f"component_{pods['Pod 17'].pk}": "partial_outage",
@@ -81,7 +81,7 @@ def test_support_staff_open_an_incident_from_the_admin(support_client, pods):
 def test_bad_component_status_in_the_form_is_refused(support_client, pods):
     response = support_client.post(
         reverse("admin:incidents_incident_add"),
-        {"name": "X", "impact": "minor", "status": "investigating", "body": "Y",
+        {"name": "X", "impact_override": "minor", "status": "investigating", "body": "Y",
          f"component_{pods['Pod 17'].pk}": "exploded"},
     )  # fmt: skip
     assert response.status_code == 200
@@ -92,7 +92,7 @@ def test_bad_component_status_in_the_form_is_refused(support_client, pods):
 def test_support_staff_cannot_edit_published_text(support_client, make_incident):
     incident = make_incident(name="Original")
     url = reverse("admin:incidents_incident_change", args=[incident.pk])
-    support_client.post(url, {"name": "Changed", "impact": "minor"})
+    support_client.post(url, {"name": "Changed", "impact_override": "minor"})
     incident.refresh_from_db()
     assert incident.name == "Original"
     assert (

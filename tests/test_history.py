@@ -13,8 +13,8 @@ URL = reverse("incidents:history")
 
 def past_incident(name, component, start, end, impact="minor"):
     made = services.incident_create(
-        name=name, body="Investigating.", impact=impact, components={component: "partial_outage"},
-        started_at=start, display_at=start,
+        name=name, body="Investigating.", impact_override=impact,
+        components={component: "partial_outage"}, started_at=start, display_at=start,
     )  # fmt: skip
     services.incident_resolve(made, body="Fixed.", resolved_at=end, display_at=end)
     return made

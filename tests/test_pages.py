@@ -7,7 +7,7 @@ from tests.conftest import utc
 
 
 def test_status_page_shows_banner_components_and_open_incident(client, make_incident, pods):
-    make_incident(name="Pod 13 slow", impact="major", body="Looking at **Pod 13**.")
+    make_incident(name="Pod 13 slow", impact_override="major", body="Looking at **Pod 13**.")
     response = client.get("/")
     assert response.status_code == 200
     text = response.text

@@ -70,9 +70,10 @@ class IncidentAdmin(
     search_fields = ["name", "public_id"]
     date_hierarchy = "started_at"
     fields = [
-        *EDITABLE_INCIDENT_FIELDS, "status", "monitoring_at", "public_id", "missing_translations",
+        *EDITABLE_INCIDENT_FIELDS, "impact", "status", "monitoring_at", "public_id",
+        "missing_translations",
     ]  # fmt: skip
-    readonly_fields = ["status", "monitoring_at", "public_id", "missing_translations"]
+    readonly_fields = ["impact", "status", "monitoring_at", "public_id", "missing_translations"]
     inlines = [UpdateInline, TranslationInline]
     delete_service = services.incident_delete
 

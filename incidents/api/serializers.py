@@ -237,7 +237,7 @@ def managed_incident(item: Incident) -> dict:
     maintenance = item.is_maintenance
     return {
         **incident(item),
-        "impact_override": item.impact,
+        "impact_override": item.impact_override or None,
         "metadata": {},
         "postmortem_body": postmortem_markdown(public_postmortem),
         "postmortem_body_last_updated_at": timestamp(found.updated_at) if found else None,

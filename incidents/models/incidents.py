@@ -121,7 +121,19 @@ class Incident(Timestamped):
         default=IncidentStatus.INVESTIGATING,
     )
     impact = models.CharField(
-        _("impact"), max_length=16, choices=Impact.choices, default=Impact.MINOR
+        _("impact"),
+        max_length=16,
+        choices=Impact.choices,
+        default=Impact.NONE,
+        help_text=_("The worst component status it caused, or the override."),
+    )
+    impact_override = models.CharField(
+        _("impact override"),
+        max_length=16,
+        choices=Impact.choices,
+        blank=True,
+        default="",
+        help_text=_("Leave empty to follow the components."),
     )
     summary = MarkdownxField(
         _("summary"),
@@ -175,6 +187,10 @@ class Incident(Timestamped):
                 violation_error_message=_("The status does not fit an incident of this kind."),
             ),
             choices_constraint("impact", Impact, "incident_impact_valid"),
+            models.CheckConstraint(
+                condition=models.Q(impact_override__in=[*Impact.values, ""]),
+                name="incident_impact_override_valid",
+            ),
             models.CheckConstraint(
                 condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("started_at")),
                 name="incident_resolved_after_start",

@@ -9,8 +9,10 @@ from .components import (
     component_delete,
     component_save,
     component_set_status,
+    components_move,
     group_delete,
     group_save,
+    group_set_members,
 )
 from .incidents import (
     incident_create,
@@ -52,8 +54,10 @@ __all__ = [
     "component_delete",
     "component_save",
     "component_set_status",
+    "components_move",
     "group_delete",
     "group_save",
+    "group_set_members",
     "incident_create",
     "incident_delete",
     "incident_edit",

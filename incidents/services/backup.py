@@ -56,8 +56,8 @@ COMPONENT_FIELDS = (
     "only_show_if_degraded", "start_date", *TIMESTAMPS,
 )  # fmt: skip
 INCIDENT_FIELDS = (
-    "public_id", "kind", "name", "status", "impact", "summary", "started_at", "resolved_at",
-    "monitoring_at", "backfilled", "scheduled_for", "scheduled_until",
+    "public_id", "kind", "name", "status", "impact", "impact_override", "summary",
+    "started_at", "resolved_at", "monitoring_at", "backfilled", "scheduled_for", "scheduled_until",
     "scheduled_auto_in_progress", "scheduled_auto_completed", "scheduled_remind_prior",
     "scheduled_reminded_at", *TIMESTAMPS,
 )  # fmt: skip

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..models import Component, ComponentGroup, ComponentStatus
+from ..models import Component, ComponentGroup, ComponentStatus, UpdateComponentChange
 from .events import published, snapshot, stored
 
 
@@ -51,19 +53,52 @@ def component_save(component: Component, *, actor=None) -> Component:
     return component
 
 
+def components_move(targets: Mapping[int, str], *, update=None) -> list[tuple[Component, str, str]]:
+    """Moves components (by pk) to their new statuses, locked, `updated_at` with them; with
+    `update` (a timeline entry) each change is recorded on it, for the page and the mails.
+
+    The one place a component's status is written. Returns (component, old, new) for each
+    component whose status changed."""
+    moved = []
+    locked = Component.objects.select_for_update().in_bulk(list(targets))
+    for pk, new_status in targets.items():
+        component = locked[pk]
+        if component.status == new_status:
+            continue
+        old_status = component.status
+        if update is not None:
+            UpdateComponentChange.objects.create(
+                update=update, component=component, old_status=old_status, new_status=new_status
+            )
+        component.status = new_status
+        component.save(update_fields=["status", "updated_at"])
+        moved.append((component, old_status, new_status))
+    return moved
+
+
 @transaction.atomic
 def component_set_status(component: Component, status: str, *, actor=None) -> Component:
     """Puts one component in `status`; an unknown status is refused and changes nothing."""
     validate_component_status(status)
-    component = Component.objects.select_for_update().get(pk=component.pk)
-    if component.status != status:
-        before = {"status": component.status}
-        component.status = status
-        component.save(update_fields=["status", "updated_at"])
+    for moved, old_status, _new in components_move({component.pk: status}):
         published(
-            "component.status", component, actor=actor, before=before, after={"status": status}
-        )
-    return component
+            "component.status", moved, actor=actor, before={"status": old_status},
+            after={"status": status},
+        )  # fmt: skip
+    return Component.objects.get(pk=component.pk)
+
+
+@transaction.atomic
+def group_set_members(
+    group: ComponentGroup, components: Iterable[Component], *, actor=None
+) -> ComponentGroup:
+    """Puts each of `components` in the group (moving it from any other); the group's other
+    members stay. Each move is a component change, validated and audited as one."""
+    for component in components:
+        if component.group_id != group.pk:
+            component.group = group
+            component_save(component, actor=actor)
+    return group
 
 
 @transaction.atomic

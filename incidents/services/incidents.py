@@ -18,10 +18,9 @@ from ..models import (
     IncidentKind,
     IncidentStatus,
     IncidentUpdate,
-    UpdateComponentChange,
 )
 from ..notifications.services.notifications import notify_update_posted
-from .components import validate_component_status
+from .components import component_set_status, components_move, validate_component_status
 from .events import published, snapshot
 from .translations import queue_machine_translation
 
@@ -63,6 +62,33 @@ def _status_held_elsewhere(component: Component, incident: Incident) -> str:
         component=component, incident__status__in=ACTIVE_STATUSES
     ).exclude(incident=incident)
     return ComponentStatus.worst(held.values_list("status", flat=True))
+
+
+IMPACT_OF_STATUS = {
+    ComponentStatus.MAJOR_OUTAGE: Impact.CRITICAL,
+    ComponentStatus.PARTIAL_OUTAGE: Impact.MAJOR,
+    ComponentStatus.DEGRADED_PERFORMANCE: Impact.MINOR,
+}
+
+
+def impact_of(statuses) -> str:
+    """Statuspage's rule: an incident's impact is that of the worst status it puts a
+    component in (major outage: critical, partial: major, degraded: minor; else none)."""
+    return IMPACT_OF_STATUS.get(ComponentStatus.worst(statuses), Impact.NONE)
+
+
+def _follow_impact(incident: Incident) -> None:
+    """Sets the impact from the components the incident holds, unless staff set it
+    (`impact_override`). It rises when a later update worsens a component and does not fall
+    when one recovers: the impact says how bad the incident was."""
+    if incident.impact_override:
+        impact = incident.impact_override
+    else:
+        held = incident.affected.values_list("status", flat=True)
+        impact = max(incident.impact, impact_of(held), key=Impact.severity)
+    if impact != incident.impact:
+        incident.impact = impact
+        incident.save(update_fields=["impact", "updated_at"])
 
 
 def _refuse_maintenance(incident: Incident) -> None:
@@ -115,24 +141,14 @@ def _apply_update(
                 affected.component, _status_held_elsewhere(affected.component, incident)
             )
 
-    locked = Component.objects.select_for_update().in_bulk([c.pk for c in targets])
-    for component, new_status in targets.items():
-        current = locked[component.pk]
-        if component in components:
-            # What this incident now holds the component in; releasing components on
-            # resolution leaves that record as it was.
-            IncidentComponent.objects.update_or_create(
-                incident=incident, component=current, defaults={"status": new_status}
-            )
-        if current.status != new_status:
-            UpdateComponentChange.objects.create(
-                update=update,
-                component=current,
-                old_status=current.status,
-                new_status=new_status,
-            )
-            current.status = new_status
-            current.save(update_fields=["status", "updated_at"])
+    for component, new_status in components.items():
+        # What this incident now holds the component in; releasing components on resolution
+        # leaves that record as it was.
+        IncidentComponent.objects.update_or_create(
+            incident=incident, component=component, defaults={"status": new_status}
+        )
+    components_move({c.pk: new_status for c, new_status in targets.items()}, update=update)
+    _follow_impact(incident)
     # Recorded in this transaction; staff review the audience before anything is sent.
     notify_update_posted(update, actor=actor)
     queue_machine_translation(incident)
@@ -154,7 +170,7 @@ def incident_create(
     name: str,
     body: str,
     status: str = IncidentStatus.INVESTIGATING,
-    impact: str = Impact.MINOR,
+    impact_override: str = "",
     summary: str = "",
     components: ComponentChanges | None = None,
     started_at: datetime | None = None,
@@ -166,8 +182,9 @@ def incident_create(
 ) -> Incident:
     """Opens an incident with its first timeline entry.
 
-    `components` maps each affected component to the status the incident puts it in.
-    `started_at` is when the impact began (defaults to the first update's time).
+    `components` maps each affected component to the status the incident puts it in; the
+    impact follows the worst of them unless `impact_override` names one. `started_at` is when
+    the impact began (defaults to the first update's time).
     """
     components = components or {}
     _validate_update_input(status, body, components)
@@ -175,7 +192,8 @@ def incident_create(
     incident = Incident(
         name=(name or "").strip(),
         status=status,
-        impact=impact,
+        impact=impact_override or Impact.NONE,
+        impact_override=impact_override or "",
         summary=summary,
         started_at=started_at or display_at,
         backfilled=backfilled,
@@ -256,7 +274,14 @@ def incident_resolve(incident: Incident, *, body: str, **kwargs) -> IncidentUpda
     return update_post(incident, status=IncidentStatus.RESOLVED, body=body, **kwargs)
 
 
-EDITABLE_INCIDENT_FIELDS = ("name", "impact", "summary", "started_at", "resolved_at", "backfilled")
+EDITABLE_INCIDENT_FIELDS = (
+    "name",
+    "impact_override",
+    "summary",
+    "started_at",
+    "resolved_at",
+    "backfilled",
+)
 
 
 @transaction.atomic
@@ -269,6 +294,11 @@ def incident_edit(incident: Incident, *, actor=None, **changes) -> Incident:
     before = snapshot(incident)
     for field, value in changes.items():
         setattr(incident, field, value)
+    if "impact_override" in changes:
+        # Set: it is the impact. Cleared: the impact follows the components it holds now.
+        incident.impact = incident.impact_override or impact_of(
+            incident.affected.values_list("status", flat=True)
+        )
     incident.full_clean()
     incident.save()
     published("incident.edit", incident, actor=actor, before=before, after=snapshot(incident))
@@ -303,10 +333,10 @@ def update_edit(
 def incident_delete(incident: Incident, *, actor=None) -> None:
     """Deletes an incident; components it held go back to what other open incidents hold."""
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
-    affected = list(incident.affected.select_related("component"))
-    for row in affected:
-        if incident.holds_components:
-            component_status = _status_held_elsewhere(row.component, incident)
-            Component.objects.filter(pk=row.component_id).update(status=component_status)
+    if incident.holds_components:
+        for row in incident.affected.select_related("component"):
+            component_set_status(
+                row.component, _status_held_elsewhere(row.component, incident), actor=actor
+            )
     published("incident.delete", incident, actor=actor, before=snapshot(incident))
     incident.delete()

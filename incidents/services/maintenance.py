@@ -27,8 +27,8 @@ from ..models import (
     IncidentKind,
     IncidentUpdate,
     MaintenanceStatus,
-    UpdateComponentChange,
 )
+from .components import components_move
 from .events import published, snapshot
 from .incidents import _status_held_elsewhere, write_update
 from .translations import queue_machine_translation
@@ -134,22 +134,6 @@ def _write_update(maintenance, status, body, display_at, deliver_notifications, 
     return update
 
 
-def _set_components(update: IncidentUpdate, targets: dict[int, str]) -> None:
-    """Moves components (by pk) to their new status, recording each change on `update`."""
-    locked = Component.objects.select_for_update().in_bulk(list(targets))
-    for pk, new_status in targets.items():
-        component = locked[pk]
-        if component.status != new_status:
-            UpdateComponentChange.objects.create(
-                update=update,
-                component=component,
-                old_status=component.status,
-                new_status=new_status,
-            )
-            component.status = new_status
-            component.save(update_fields=["status", "updated_at"])
-
-
 @transaction.atomic
 def maintenance_update_post(
     maintenance: Incident,
@@ -218,9 +202,9 @@ def maintenance_update_post(
     update = _write_update(maintenance, status, body, display_at, deliver_notifications, actor)
     rows = list(maintenance.affected.select_related("component"))
     if starting:
-        _set_components(
-            update,
-            {
+        components_move(
+            update=update,
+            targets={
                 row.component_id: ComponentStatus.worst(
                     [row.component.status, ComponentStatus.UNDER_MAINTENANCE]
                 )
@@ -228,9 +212,11 @@ def maintenance_update_post(
             },
         )
     elif completing:
-        _set_components(
-            update,
-            {row.component_id: _status_held_elsewhere(row.component, maintenance) for row in rows},
+        components_move(
+            update=update,
+            targets={
+                row.component_id: _status_held_elsewhere(row.component, maintenance) for row in rows
+            },
         )
     published(
         "maintenance.update",

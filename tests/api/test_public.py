@@ -13,7 +13,7 @@ ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 @pytest.fixture
 def open_incident(make_incident, pods):
     return make_incident(
-        name="Pod 13 errors", impact="major", body="Investigating errors on Pod 13.",
+        name="Pod 13 errors", impact_override="major", body="Investigating errors on Pod 13.",
         display_at=utc(2024, 3, 20, 20, 59), started_at=utc(2024, 3, 20, 19),
     )  # fmt: skip
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from incidents import services
@@ -20,6 +21,7 @@ from incidents.notifications.models import (
 )
 from incidents.notifications.services import notification_confirm, summarize
 from incidents.notifications.services import notifications as notifications_service
+from incidents.roles import SUPPORT_STAFF
 
 from .conftest import WORKER_SETTINGS, poll, report
 
@@ -53,6 +55,7 @@ def start_send(broker, monkeypatch, faults_settings):
         )
         notification = Notification.objects.get(incident=incident)
         staff = get_user_model().objects.create_user("oncall", is_staff=True)
+        staff.groups.add(Group.objects.get(name=SUPPORT_STAFF))
         notification_confirm(
             notification, actor=staff, expected_count=summarize(notification).total
         )

@@ -145,7 +145,7 @@ def test_an_incident_is_posted_signed_in_statuspage_shape_with_its_component_upd
     assert incident_hook.event == "incident_created"
     body = incident_hook.json["incident"]
     assert body["id"] == incident.public_id and body["name"] == "Slow logins"
-    assert body["status"] == "investigating" and body["impact"] == "minor"
+    assert body["status"] == "investigating" and body["impact"] == "major"  # a partial outage
     assert body["shortlink"] == f"{SITE}{incident.get_absolute_url()}"
     (update,) = body["incident_updates"]
     assert update["body"] == "We are **investigating**." and update["status"] == "investigating"

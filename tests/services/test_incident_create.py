@@ -10,7 +10,7 @@ def test_create_opens_incident_with_first_update_and_sets_components(pods):
     incident = services.incident_create(
         name="Pod 13 unreachable",
         body="We are **investigating**.",
-        impact="major",
+        impact_override="major",
         components={pods["Pod 13"]: ComponentStatus.MAJOR_OUTAGE},
     )
     pods["Pod 13"].refresh_from_db()
@@ -39,7 +39,7 @@ def test_impact_window_is_independent_of_update_times(pods):
         ({"name": ""}, "name"),
         ({"body": "   "}, "body"),
         ({"status": "exploded"}, "status"),
-        ({"impact": "catastrophic"}, "impact"),
+        ({"impact_override": "catastrophic"}, "impact_override"),
     ],
 )
 def test_bad_input_is_refused_and_changes_nothing(pods, kwargs, field):

@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 
 from ... import services
-from ...models import Component, ComponentGroup
+from ...models import ComponentGroup
 from .. import schemas, serializers
-from .common import requires
+from .common import components_named, requires
 
 router = Router()
 
@@ -35,12 +35,8 @@ def _save_group(request, group: ComponentGroup, body: schemas.GroupRequest) -> C
     with transaction.atomic():
         services.group_save(group, actor=request.user)
         if fields.components is not None:
-            members = list(Component.objects.filter(public_id__in=fields.components))
-            if len(members) != len(set(fields.components)):
-                raise ValidationError({"components": "Some component ids do not exist."})
-            for member in members:
-                member.group = group
-                services.component_save(member, actor=request.user)
+            members = components_named(fields.components, field="components")
+            services.group_set_members(group, members, actor=request.user)
     return group
 
 

@@ -15,8 +15,6 @@ from ninja import Query, Router, Status
 from ... import selectors, services
 from ...models import (
     Component,
-    ComponentStatus,
-    Impact,
     Incident,
     IncidentStatus,
     IncidentUpdate,
@@ -69,21 +67,6 @@ def _component_statuses(fields: schemas.IncidentFields) -> dict[Component, str]:
         unknown = ", ".join(sorted(missing))
         raise ValidationError({"components": f"Unknown component ids: {unknown}"})
     return {found[cid]: wanted.get(cid, found[cid].status) for cid in ids}
-
-
-# Impact derivation: the domain rule, to move into the services.
-
-
-def _impact(fields: schemas.IncidentFields, statuses: dict[Component, str]) -> str:
-    """The override when given, else derived from the worst component status, as Statuspage."""
-    if fields.impact_override:
-        return fields.impact_override
-    worst = ComponentStatus.worst(statuses.values())
-    return {
-        ComponentStatus.MAJOR_OUTAGE: Impact.CRITICAL,
-        ComponentStatus.PARTIAL_OUTAGE: Impact.MAJOR,
-        ComponentStatus.DEGRADED_PERFORMANCE: Impact.MINOR,
-    }.get(worst, Impact.NONE)
 
 
 # Lists
@@ -175,7 +158,7 @@ def create_incident(request, page_id: str, body: schemas.IncidentRequest):
     incident = services.incident_create(
         name=fields.name,
         status=status,
-        impact=_impact(fields, statuses),
+        impact_override=fields.impact_override or "",
         body=fields.body or default_body(status),
         components=statuses,
         deliver_notifications=(
@@ -241,8 +224,8 @@ def update_incident(request, page_id: str, incident_id: str, body: schemas.Incid
     edits = {}
     if fields.name is not None and fields.name != incident.name:
         edits["name"] = fields.name
-    if fields.impact_override is not None and fields.impact_override != incident.impact:
-        edits["impact"] = fields.impact_override
+    if fields.impact_override is not None and fields.impact_override != incident.impact_override:
+        edits["impact_override"] = fields.impact_override
     posts_update = any(v is not None for v in (fields.status, fields.body, fields.components,
                                                fields.component_ids))  # fmt: skip
     if edits:

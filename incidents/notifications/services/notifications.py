@@ -28,7 +28,16 @@ from ..models import (
 from .audience import AudienceSummary, summarize
 from .audit import audit
 
+SEND_PERMISSION = "notifications.send_notification"
+STOP_PERMISSION = "notifications.stop_notification"
 APPROVE_PERMISSION = "notifications.approve_notification"
+
+
+def _require(actor, permission: str, message: str) -> None:
+    if not (actor and actor.has_perm(permission)):
+        raise PermissionDenied(message)
+
+
 STEP_FIELDS = ["state", "confirmed_count", "needs_approval", "recipients"]
 
 
@@ -142,7 +151,9 @@ def notification_confirm(
 
     When the audience changed since it was shown, nothing happens: ValidationError, look
     again. When the guard asks for approval, the notification waits for an incident manager.
+    Only staff who may send notifications confirm one (PermissionDenied otherwise).
     """
+    _require(actor, SEND_PERMISSION, _("You may not send notifications."))
     notification = _lock(notification)
     if notification.state != NotificationState.AWAITING_CONFIRMATION:
         raise ValidationError(_("This notification is not awaiting confirmation."))
@@ -173,8 +184,7 @@ def notification_approve(
     notification: Notification, *, actor, expected_count: int
 ) -> tuple[Notification, AudienceSummary]:
     """An incident manager approves a wide send of the audience they saw; the send starts."""
-    if not (actor and actor.has_perm(APPROVE_PERMISSION)):
-        raise PermissionDenied(_("Only an incident manager can approve this send."))
+    _require(actor, APPROVE_PERMISSION, _("Only an incident manager can approve this send."))
     notification = _lock(notification)
     if notification.state != NotificationState.AWAITING_APPROVAL:
         raise ValidationError(_("This notification is not awaiting approval."))
@@ -198,7 +208,9 @@ def notification_approve(
 
 @transaction.atomic
 def notification_stop(notification: Notification, *, actor) -> Notification:
-    """Stops a send: what is not sent yet never will be. Before the send it discards it."""
+    """Stops a send: what is not sent yet never will be. Before the send it discards it.
+    Only staff who may stop sends do (PermissionDenied otherwise)."""
+    _require(actor, STOP_PERMISSION, _("You may not stop notifications."))
     notification = _lock(notification)
     before = _step(notification)
     if notification.state in (
