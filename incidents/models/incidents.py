@@ -85,9 +85,6 @@ class IncidentQuerySet(models.QuerySet):
         """Unresolved incidents (maintenance excluded, as Statuspage's "unresolved")."""
         return self.incidents().exclude(status=IncidentStatus.RESOLVED)
 
-    def closed(self):
-        return self.incidents().filter(status=IncidentStatus.RESOLVED)
-
     def upcoming(self):
         """Maintenance announced and not started yet."""
         return self.maintenances().filter(status=MaintenanceStatus.SCHEDULED)

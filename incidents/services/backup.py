@@ -50,40 +50,30 @@ FORMAT = "statuspage-backup"
 VERSION = 1
 TIMESTAMPS = ("created_at", "updated_at")
 
-GROUP_FIELDS = ("public_id", "name", "description", "position", *TIMESTAMPS)
-COMPONENT_FIELDS = (
-    "public_id", "name", "description", "position", "status", "showcase",
-    "only_show_if_degraded", "start_date", *TIMESTAMPS,
-)  # fmt: skip
-INCIDENT_FIELDS = (
-    "public_id", "kind", "name", "status", "impact", "impact_override", "summary",
-    "started_at", "resolved_at", "monitoring_at", "backfilled", "scheduled_for", "scheduled_until",
-    "scheduled_auto_in_progress", "scheduled_auto_completed", "scheduled_remind_prior",
-    "scheduled_reminded_at", *TIMESTAMPS,
-)  # fmt: skip
-UPDATE_FIELDS = (
-    "public_id", "status", "body", "display_at", "deliver_notifications", *TIMESTAMPS,
-)  # fmt: skip
-POSTMORTEM_FIELDS = (
-    "status", "root_cause", "resolution", "body", "show_pending", "published_at", *TIMESTAMPS,
-)  # fmt: skip
-REMEDIATION_FIELDS = ("position", "description", "state", "owner", "due_date", *TIMESTAMPS)
-TEMPLATE_FIELDS = ("name", "title", "body", "status", "deliver_notifications", *TIMESTAMPS)
-SUBSCRIBER_FIELDS = (
-    "public_id", "mode", "email", "endpoint", "webhook_secret", "webhook_failures",
-    "last_error", "last_error_at", "disabled_at", "disabled_reason", "language", "state",
-    "incidents_only", "link_key", "confirm_nonce", "confirmation_sent_at", "confirmed_at",
-    "unsubscribed_at", *TIMESTAMPS,
-)  # fmt: skip
-TRANSLATION_FIELDS = (
-    "field", "language", "text", "machine", "source_revision", "reviewed_at", *TIMESTAMPS,
-)  # fmt: skip
-ACCOUNT_FIELDS = ("identifier", *TIMESTAMPS)
-NOTIFICATION_FIELDS = (
-    "kind", "state", "title", "thread_key", "created_at", "confirmed_at", "confirmed_count",
-    "needs_approval", "approval_reasons", "approved_at", "frozen_at", "recipients",
-    "stopped_at", "finished_at",
-)  # fmt: skip
+
+def own_fields(model: type[models.Model], *, exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """A model's own columns in the backup: every concrete field but its database id, its
+    relations (exported as references beside them) and those named in `exclude`. Derived, so
+    a field added to a model is backed up unless someone decides it must not be."""
+    return tuple(
+        field.name
+        for field in model._meta.concrete_fields
+        if not field.primary_key and not field.is_relation and field.name not in exclude
+    )
+
+
+GROUP_FIELDS = own_fields(ComponentGroup)
+COMPONENT_FIELDS = own_fields(Component)
+INCIDENT_FIELDS = own_fields(Incident)
+UPDATE_FIELDS = own_fields(IncidentUpdate)
+POSTMORTEM_FIELDS = own_fields(Postmortem)
+REMEDIATION_FIELDS = own_fields(RemediationItem)
+TEMPLATE_FIELDS = own_fields(IncidentTemplate)
+SUBSCRIBER_FIELDS = own_fields(Subscriber)
+# The translated object and a notification's source are exported as references.
+TRANSLATION_FIELDS = own_fields(Translation, exclude=("object_id",))
+ACCOUNT_FIELDS = own_fields(AccountPod)
+NOTIFICATION_FIELDS = own_fields(Notification, exclude=("source_id",))
 # A restore never starts sending by itself.
 RESTORED_AS_STOPPED = (NotificationState.QUEUED, NotificationState.SENDING)
 
