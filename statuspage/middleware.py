@@ -47,7 +47,8 @@ class RefuseNulMiddleware:
     """Answers 400 to a request whose path or query holds a NUL character.
 
     No address of ours has one, and PostgreSQL cannot even compare one: refused here, once, it
-    never reaches a lookup (where it would be a server error). API clients get JSON.
+    never reaches a lookup (where it would be a server error). Under /api/ ApiJsonMiddleware
+    answers it as JSON, with the same words.
     """
 
     def __init__(self, get_response):
@@ -55,8 +56,6 @@ class RefuseNulMiddleware:
 
     def __call__(self, request):
         if "\x00" in request.path or "\x00" in unquote(request.META.get("QUERY_STRING", "")):
-            if request.path.startswith("/api/"):
-                return JsonResponse({"error": NUL_MESSAGE}, status=400)
             return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
@@ -114,8 +113,6 @@ class RequestSizeMiddleware:
             length = 0
         if limit is not None and length > limit:
             message = REQUEST_TOO_LARGE % limit
-            if request.path.startswith("/api/"):
-                return JsonResponse({"error": message}, status=413)
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
