@@ -77,6 +77,11 @@ def impact_of(statuses) -> str:
     return IMPACT_OF_STATUS.get(ComponentStatus.worst(statuses), Impact.NONE)
 
 
+def _held_impact(incident: Incident) -> str:
+    """The impact of the statuses the incident holds its components in now."""
+    return impact_of(incident.affected.values_list("status", flat=True))
+
+
 def _follow_impact(incident: Incident) -> None:
     """Sets the impact from the components the incident holds, unless staff set it
     (`impact_override`). It rises when a later update worsens a component and does not fall
@@ -84,8 +89,7 @@ def _follow_impact(incident: Incident) -> None:
     if incident.impact_override:
         impact = incident.impact_override
     else:
-        held = incident.affected.values_list("status", flat=True)
-        impact = max(incident.impact, impact_of(held), key=Impact.severity)
+        impact = max(incident.impact, _held_impact(incident), key=Impact.severity)
     if impact != incident.impact:
         incident.impact = impact
         incident.save(update_fields=["impact", "updated_at"])
@@ -296,9 +300,7 @@ def incident_edit(incident: Incident, *, actor=None, **changes) -> Incident:
         setattr(incident, field, value)
     if "impact_override" in changes:
         # Set: it is the impact. Cleared: the impact follows the components it holds now.
-        incident.impact = incident.impact_override or impact_of(
-            incident.affected.values_list("status", flat=True)
-        )
+        incident.impact = incident.impact_override or _held_impact(incident)
     incident.full_clean()
     incident.save()
     published("incident.edit", incident, actor=actor, before=before, after=snapshot(incident))
