@@ -58,7 +58,10 @@ def grant(apps, app_label: str, roles: dict[str, set[str]]) -> None:
     `roles` (never revokes). Each app with models keeps its own `ROLES` and calls this."""
     from django.contrib.auth.management import create_permissions
 
-    app_config = apps.get_app_config(app_label)
+    try:
+        app_config = apps.get_app_config(app_label)
+    except LookupError:  # after a partial migrate the app is not in the historical registry
+        return
     if getattr(app_config, "models_module", None) is None:  # a migration's app registry
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
