@@ -22,7 +22,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape, strip_tags
 from django.utils.translation import gettext as _
 
-from . import selectors, timefmt
+from . import selectors, timefmt, viewmodels
 from .cache import public_page
 from .localize import localized
 from .markdown import render_markdown
@@ -96,7 +96,7 @@ class IncidentHistoryRss(Feed):
         return localized(item, "name")
 
     def item_description(self, item: Incident) -> str:
-        latest = selectors.latest_update(item)
+        latest = viewmodels.latest_update(item)
         if latest is None:
             return ""
         return (
@@ -117,7 +117,7 @@ class IncidentHistoryRss(Feed):
         return item.started_at
 
     def item_updateddate(self, item: Incident):
-        latest = selectors.latest_update(item)
+        latest = viewmodels.latest_update(item)
         return max(item.updated_at, latest.updated_at) if latest else item.updated_at
 
 
@@ -142,7 +142,7 @@ def sequence(maintenance: Incident) -> int:
 
 def maintenance_event(maintenance: Incident, host: str) -> icalendar.Event:
     url = settings.SITE_URL + maintenance.get_absolute_url()
-    latest = selectors.latest_update(maintenance)
+    latest = viewmodels.latest_update(maintenance)
     description = "\n\n".join(
         part
         for part in (

@@ -1,99 +1,34 @@
-"""Reads: what the public pages (and later the APIs) show.
+"""Reads: what the public pages and the APIs show.
 
 Every selector issues a fixed number of queries however many components and incidents exist.
+The objects the pages get are in `viewmodels`; the overall-status rule is in `indicators`.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Max, Prefetch, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from . import timefmt
-from .localize import PageNotes, current_language, localized
+from .indicators import overall_status
+from .localize import current_language
 from .models import (
     FINISHED_STATUSES,
     Component,
     ComponentGroup,
-    ComponentStatus,
-    Impact,
     Incident,
     IncidentComponent,
     IncidentKind,
     IncidentUpdate,
     MaintenanceStatus,
-    Postmortem,
     UpdateComponentChange,
 )
-from .uptime import Uptime, component_uptime
-
-# Overall indicators, as Statuspage names them, from harmless to worst.
-INDICATORS = {
-    "none": _("All Systems Operational"),
-    "maintenance": _("Service Under Maintenance"),
-    "minor": _("Minor Service Outage"),
-    "major": _("Partial System Outage"),
-    "critical": _("Major Service Outage"),
-}
-_INDICATOR_RANK = list(INDICATORS)
-_COMPONENT_INDICATOR = {
-    ComponentStatus.OPERATIONAL: "none",
-    ComponentStatus.UNDER_MAINTENANCE: "maintenance",
-    ComponentStatus.DEGRADED_PERFORMANCE: "minor",
-    ComponentStatus.PARTIAL_OUTAGE: "major",
-    ComponentStatus.MAJOR_OUTAGE: "critical",
-}
-
-
-@dataclass(frozen=True)
-class OverallStatus:
-    indicator: str
-    description: str
-
-
-def overall_status(components, open_incidents) -> OverallStatus:
-    """The page's status, derived from component statuses and open incidents' impact."""
-    candidates = [_COMPONENT_INDICATOR[c.status] for c in components]
-    candidates += [i.impact for i in open_incidents if i.impact != Impact.NONE]
-    indicator = max(candidates, key=_INDICATOR_RANK.index, default="none")
-    return OverallStatus(indicator, str(INDICATORS[indicator]))
-
-
-@dataclass
-class GroupView:
-    group: ComponentGroup | None
-    components: list[Component]
-
-    @property
-    def status(self) -> str:
-        return ComponentStatus.worst(c.status for c in self.components)
-
-    @property
-    def status_label(self) -> str:
-        return ComponentStatus(self.status).label
-
-
-@dataclass
-class DayView:
-    date: date
-    incidents: list[Incident] = field(default_factory=list)
-
-
-@dataclass
-class StatusPage:
-    overall: OverallStatus
-    groups: list[GroupView]
-    open_incidents: list[Incident]
-    days: list[DayView]
-    active_maintenance: list[Incident] = field(default_factory=list)
-    upcoming_maintenance: list[Incident] = field(default_factory=list)
-    uptime: dict[int, Uptime] = field(default_factory=dict)
+from .uptime import component_uptime
+from .viewmodels import History, MonthLink, StatusPage, component_groups, recent_days
 
 
 def _timeline_prefetch() -> Prefetch:
@@ -121,17 +56,6 @@ def _affected_prefetch() -> Prefetch:
         "affected",
         queryset=IncidentComponent.objects.select_related("component__group"),
     )
-
-
-def component_groups(components: list[Component]) -> list[GroupView]:
-    """Visible components under their groups (taken from `select_related`), ungrouped first."""
-    by_group: dict[ComponentGroup | None, list[Component]] = defaultdict(list)
-    for component in components:
-        if component.is_visible:
-            by_group[component.group].append(component)
-    views = [GroupView(None, by_group.pop(None))] if None in by_group else []
-    ordered = sorted(by_group, key=lambda g: (g.position, g.name, g.pk))
-    return views + [GroupView(group, by_group[group]) for group in ordered]
 
 
 def status_page(
@@ -171,7 +95,7 @@ def status_page(
         overall=overall_status(components, open_incidents),
         groups=groups,
         open_incidents=open_incidents,
-        days=_days(recent),
+        days=recent_days(recent),
         active_maintenance=[m for m in maintenance if m.status != MaintenanceStatus.SCHEDULED],
         upcoming_maintenance=[m for m in maintenance if m.status == MaintenanceStatus.SCHEDULED],
         uptime=component_uptime(
@@ -181,17 +105,6 @@ def status_page(
     )
 
 
-def _days(incidents: list[Incident]) -> list[DayView]:
-    """The last few days (empty ones too) and the days of the latest incidents, newest first."""
-    today = timefmt.reference_date(timezone.now())
-    days = {today - timedelta(days=n): DayView(today - timedelta(days=n))
-            for n in range(settings.STATUS_RECENT_DAYS)}  # fmt: skip
-    for incident in incidents:
-        when = timefmt.reference_date(incident.started_at)
-        days.setdefault(when, DayView(when)).incidents.append(incident)
-    return sorted(days.values(), key=lambda d: d.date, reverse=True)
-
-
 def incident_detail(public_id: str) -> Incident:
     """One incident with its timeline and affected components; raises Incident.DoesNotExist."""
     return (
@@ -199,62 +112,6 @@ def incident_detail(public_id: str) -> Incident:
         .prefetch_related(_timeline_prefetch(), _affected_prefetch(), *_translations())
         .get(public_id=public_id)
     )
-
-
-@dataclass
-class PostmortemView:
-    """What the incident page shows of the postmortem: the published one, or that one is due."""
-
-    postmortem: Postmortem | None
-    pending: bool = False
-
-    @property
-    def items(self):
-        return self.postmortem.remediation_items.all() if self.postmortem else []
-
-
-def public_postmortem(incident: Incident) -> PostmortemView:
-    """The incident's published postmortem, or a "pending" notice while a draft asks for one."""
-    try:
-        postmortem = incident.postmortem
-    except Postmortem.DoesNotExist:
-        return PostmortemView(None)
-    if postmortem.is_published:
-        return PostmortemView(postmortem)
-    return PostmortemView(None, pending=postmortem.show_pending)
-
-
-def translation_notes(incident: Incident, postmortem: PostmortemView) -> PageNotes:
-    """What the incident page, in the active language, must tell about its translations:
-    whether any text shown is an unreviewed machine translation, stale, or English only."""
-    notes = PageNotes()
-    for name in ("name", "summary"):
-        notes.add(localized(incident, name))
-    for update in incident.updates.all():
-        notes.add(localized(update, "body"))
-    if postmortem.postmortem is not None:
-        for name in ("root_cause", "resolution", "body"):
-            notes.add(localized(postmortem.postmortem, name))
-        for item in postmortem.items:
-            notes.add(localized(item, "description"))
-    return notes
-
-
-@dataclass
-class MonthLink:
-    month: date  # the first day
-    count: int
-
-
-@dataclass
-class History:
-    month: date
-    entries: list[Incident]
-    months: list[MonthLink]
-    newer: date | None
-    older: date | None
-    components: list[Component]
-    groups: list[ComponentGroup]
 
 
 def _month_start(month: date) -> datetime:
@@ -318,48 +175,6 @@ def history(
             {c.group for c in all_components if c.group}, key=lambda g: (g.position, g.name)
         ),
     )
-
-
-@dataclass
-class TimelineRow:
-    update: IncidentUpdate
-    stamp: str
-
-
-def timeline(incident: Incident) -> list[TimelineRow]:
-    """The incident's updates, oldest first, each with its `UTC | PT` stamp."""
-    updates = list(incident.updates.all())
-    first_date = timefmt.reference_date(incident.started_at)
-    stamps = timefmt.timeline([u.display_at for u in updates], first_date)
-    return [TimelineRow(u, s) for u, s in zip(updates, stamps, strict=True)]
-
-
-@dataclass
-class AffectedComponent:
-    component: Component
-    status: str
-
-    @property
-    def label(self) -> str:
-        return ComponentStatus(self.status).label
-
-
-def affected_components(incident: Incident) -> list[AffectedComponent]:
-    """Each affected component with the worst status this incident put it in."""
-    worst: dict[int, str] = {row.component_id: row.status for row in incident.affected.all()}
-    for update in incident.updates.all():
-        for change in update.component_changes.all():
-            if change.component_id in worst:
-                worst[change.component_id] = ComponentStatus.worst(
-                    [worst[change.component_id], change.new_status]
-                )
-    return [AffectedComponent(row.component, worst[row.component_id])
-            for row in incident.affected.all()]  # fmt: skip
-
-
-def latest_update(incident: Incident) -> IncidentUpdate | None:
-    updates = list(incident.updates.all())
-    return updates[-1] if updates else None
 
 
 # Reads for the APIs.

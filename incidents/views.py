@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from . import selectors
+from . import selectors, viewmodels
 from .cache import public_page
 from .models import Component, ComponentGroup, Incident
 from .models.base import plausible_date
@@ -24,16 +24,16 @@ def incident(request, public_id: str):
         found = selectors.incident_detail(public_id)
     except Incident.DoesNotExist:
         raise Http404("No such incident.") from None
-    postmortem = selectors.public_postmortem(found)
+    postmortem = viewmodels.public_postmortem(found)
     return render(
         request,
         "incidents/incident.html",
         {
             "incident": found,
-            "timeline": selectors.timeline(found),
-            "affected": selectors.affected_components(found),
+            "timeline": viewmodels.timeline(found),
+            "affected": viewmodels.affected_components(found),
             "postmortem": postmortem,
-            "translation": selectors.translation_notes(found, postmortem),
+            "translation": viewmodels.translation_notes(found, postmortem),
             "more_info_links": settings.STATUS_MORE_INFO_LINKS,
         },
     )

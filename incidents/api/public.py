@@ -14,10 +14,11 @@ from django.http import Http404
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from .. import selectors
+from .. import selectors, statuspage_json
+from ..indicators import overall_status
 from ..models import Component, Incident
 from ..pods import selectors as pod_selectors
-from . import schemas, serializers
+from . import schemas
 
 router = Router(tags=["public"])
 RECENT_INCIDENTS = 50
@@ -67,7 +68,7 @@ def _found(
 
 def _incidents(queryset, filters: Filters, scope, **kwargs) -> list[dict]:
     found = _found(queryset, filters, scope, **kwargs)
-    return [serializers.incident(i, filters.languages) for i in found]
+    return [statuspage_json.incident(i, filters.languages) for i in found]
 
 
 def _components(scope) -> list[Component]:
@@ -91,11 +92,11 @@ def summary(request, filters: Query[Filters]):
         order=("scheduled_for",),
     )
     return {
-        "page": serializers.page(),
-        "components": serializers.components(components),
-        "incidents": [serializers.incident(i, filters.languages) for i in unresolved],
+        "page": statuspage_json.page(),
+        "components": statuspage_json.components(components),
+        "incidents": [statuspage_json.incident(i, filters.languages) for i in unresolved],
         "scheduled_maintenances": maintenance,
-        "status": serializers.status(selectors.overall_status(components, unresolved)),
+        "status": statuspage_json.status(overall_status(components, unresolved)),
     }
 
 
@@ -108,8 +109,8 @@ def summary(request, filters: Query[Filters]):
 def status(request, filters: Query[Filters]):
     scope = filters.scope()
     unresolved = _found(Incident.objects.open(), filters, scope)
-    overall = selectors.overall_status(_components(scope), unresolved)
-    return {"page": serializers.page(), "status": serializers.status(overall)}
+    overall = overall_status(_components(scope), unresolved)
+    return {"page": statuspage_json.page(), "status": statuspage_json.status(overall)}
 
 
 @router.get(
@@ -120,7 +121,7 @@ def status(request, filters: Query[Filters]):
 )
 def components(request, filters: Query[Filters]):
     items = _components(filters.scope())
-    return {"page": serializers.page(), "components": serializers.components(items)}
+    return {"page": statuspage_json.page(), "components": statuspage_json.components(items)}
 
 
 @router.get(
@@ -134,7 +135,7 @@ def incidents(request, filters: Query[Filters]):
     items = _incidents(
         Incident.objects.incidents(), filters, filters.scope(), limit=RECENT_INCIDENTS
     )
-    return {"page": serializers.page(), "incidents": items}
+    return {"page": statuspage_json.page(), "incidents": items}
 
 
 @router.get(
@@ -145,14 +146,14 @@ def incidents(request, filters: Query[Filters]):
 )
 def unresolved_incidents(request, filters: Query[Filters]):
     items = _incidents(Incident.objects.open(), filters, filters.scope())
-    return {"page": serializers.page(), "incidents": items}
+    return {"page": statuspage_json.page(), "incidents": items}
 
 
 def _maintenances(queryset, filters: Filters) -> dict:
     items = _incidents(
         queryset, filters, filters.scope(), limit=RECENT_INCIDENTS, order=("-scheduled_for",)
     )
-    return {"page": serializers.page(), "scheduled_maintenances": items}
+    return {"page": statuspage_json.page(), "scheduled_maintenances": items}
 
 
 @router.get(

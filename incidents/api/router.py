@@ -13,8 +13,7 @@ from ninja.errors import ValidationError as RequestValidationError
 from ninja.parser import Parser
 
 from ..cache import declare_public
-from ..pods import api as pods_api
-from . import manage, public
+from . import manage, pods, public
 from .auth import RateLimited
 
 
@@ -59,7 +58,7 @@ api = NinjaAPI(
 )
 api.add_router("/v2/", public.router)
 api.add_router("/v1/pages/", manage.router)
-api.add_router("/v1/pages/", pods_api.router)
+api.add_router("/v1/pages/", pods.router)
 
 
 def urls():

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from incidents import selectors
-from incidents.api import serializers
+from incidents import statuspage_json as serializers
+from incidents.indicators import overall_status
 from incidents.models import Incident, UpdateComponentChange
 
 from .emails import site_url, subscriber_links
@@ -56,7 +57,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 def _page() -> dict:
     components = selectors.api_components()
     unresolved = selectors.api_incidents(Incident.objects.open())
-    status = serializers.status(selectors.overall_status(components, unresolved))
+    status = serializers.status(overall_status(components, unresolved))
     return {
         "id": settings.STATUSPAGE_PAGE_ID,
         "status_indicator": status["indicator"],

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from incidents.models import Component
 from incidents.models.base import Timestamped
 
+from .links import pod_url
+
 # A DNS label is at most 63 characters; other account identifiers (numeric ids, slugs) fit too.
 MAX_IDENTIFIER_LENGTH = 63
 
@@ -44,6 +46,4 @@ class AccountPod(Timestamped):
         return self.identifier
 
     def get_absolute_url(self) -> str:
-        from .selectors import pod_url
-
         return pod_url(self.pod)

@@ -1,4 +1,5 @@
-"""Reads for "my status": which components are pods, a pod's slug, and what a pod's readers see.
+"""Reads for "my status": which components are pods, the pod a slug names, and what a pod's readers
+see.
 
 The rule (also in the README): components of the group named by the STATUS_POD_GROUP setting
 are pods; every other component is a product, which runs on every pod. A pod's page shows the
@@ -16,12 +17,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.urls import reverse
-from django.utils.text import slugify
 
 from incidents import selectors
 from incidents.models import Component, Incident, IncidentComponent
+from incidents.viewmodels import StatusPage
 
+from .links import pod_slug
 from .models import AccountPod
 
 
@@ -32,15 +33,6 @@ def pods() -> QuerySet[Component]:
 
 def is_pod(component: Component) -> bool:
     return component.group_id is not None and component.group.name == settings.STATUS_POD_GROUP
-
-
-def pod_slug(pod: Component) -> str:
-    """`pod-13` for "Pod 13": the name is what customers know, so the URL follows it."""
-    return slugify(pod.name)
-
-
-def pod_url(pod: Component) -> str:
-    return reverse("pods:pod", args=[pod_slug(pod)])
 
 
 def pod_by_slug(slug: str) -> Component | None:
@@ -91,7 +83,7 @@ def scope(component: Component) -> Scope:
 @dataclass
 class PodPage:
     pod: Component
-    page: selectors.StatusPage
+    page: StatusPage
 
     @property
     def subscribe_components(self) -> list[Component]:

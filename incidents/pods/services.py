@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from incidents.models import Component
 
 from . import selectors
+from .links import pod_slug
 from .models import MAX_IDENTIFIER_LENGTH, AccountPod
 
 _IDENTIFIER = re.compile(r"^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$")
@@ -143,7 +144,8 @@ class _Pods:
         found = cls()
         # Reversed, so that the first pod by position wins a clash of slugs.
         for pod in reversed(list(selectors.pods())):
-            found.by_key[selectors.pod_slug(pod)] = pod
+            found.by_key[pod_slug(pod)] = pod
+
             found.by_key[pod.public_id] = pod
         return found
 

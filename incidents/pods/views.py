@@ -22,6 +22,7 @@ from django_ratelimit.core import is_ratelimited
 from ..cache import public_page
 from . import selectors
 from .forms import LookupForm
+from .links import pod_url
 from .services import normalize_identifier
 
 
@@ -46,7 +47,7 @@ def lookup(request):
     # empty), so that the answer tells nothing about which accounts exist.
     pod = selectors.account_pod(identifier)
     if pod is not None:
-        return redirect(selectors.pod_url(pod))
+        return redirect(pod_url(pod))
     return render(request, "pods/my.html", {"form": LookupForm(), "missed": True})
 
 

@@ -8,7 +8,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from .. import localize, selectors, timefmt
+from .. import localize, timefmt, viewmodels
 from ..markdown import render_markdown
 
 register = template.Library()
@@ -73,7 +73,7 @@ def status_icon(value: str) -> str:
 @register.filter
 def latest_update(incident):
     """The newest update of an incident whose updates were prefetched oldest first."""
-    return selectors.latest_update(incident)
+    return viewmodels.latest_update(incident)
 
 
 @register.filter

@@ -10,8 +10,9 @@ from django.utils.dateparse import parse_date
 from ninja import Query, Router, Status
 
 from ... import selectors, services
+from ... import statuspage_json as serializers
 from ...models import Component, ComponentGroup, ComponentStatus
-from .. import schemas, serializers
+from .. import schemas
 from .common import require, requires
 
 router = Router()

@@ -8,8 +8,9 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 
 from ... import services
+from ... import statuspage_json as serializers
 from ...models import ComponentGroup
-from .. import schemas, serializers
+from .. import schemas
 from .common import components_named, requires
 
 router = Router()

@@ -6,8 +6,9 @@ from django.shortcuts import get_object_or_404
 from ninja import Router
 
 from ... import services
+from ... import statuspage_json as serializers
 from ...models import IncidentUpdate
-from .. import schemas, serializers
+from .. import schemas
 from .common import requires
 from .incidents import _incident, _when
 

@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from ninja import Query, Router, Status
 
 from ... import selectors, services
+from ... import statuspage_json as serializers
 from ...models import (
     Component,
     Incident,
@@ -23,7 +24,8 @@ from ...models import (
 from ...notifications.models import Notification
 from ...services import maintenance as maintenance_services
 from ...services.incidents import default_body
-from .. import schemas, serializers
+from .. import schemas
+
 from .common import confirm_notifications, first_set, require, requires
 
 router = Router()

@@ -9,8 +9,10 @@ from ninja import Router
 
 from ...models import Incident, Postmortem
 from ...notifications.models import Notification, NotificationKind
+from ... import statuspage_json as serializers
 from ...services import postmortems as postmortem_services
-from .. import schemas, serializers
+from .. import schemas
+
 from .common import confirm_notifications, requires
 
 router = Router()

@@ -8,10 +8,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 
+from ... import statuspage_json as serializers
 from ...notifications import services as notification_services
 from ...notifications.models import Subscriber, SubscriberMode, SubscriberState
 from ...notifications.services import subscribers as subscriber_services
-from .. import schemas, serializers
+from .. import schemas
 from .common import components_named, requires
 
 router = Router()

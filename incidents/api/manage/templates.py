@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from ninja import Query, Router, Status
 
+from ... import statuspage_json as serializers
 from ...models import IncidentStatus, IncidentTemplate
 from ...services import templates as template_services
-from .. import schemas, serializers
+from .. import schemas
 from .common import components_named, first_set, requires
 
 router = Router()

@@ -21,6 +21,9 @@ STAFF_ONLY = [
     "incidents/api/*",
     "incidents/management/*",
     "templates/admin/*",
+    "incidents/notifications/templates/admin/*",
+    "incidents/pods/templates/admin/*",
+
 ]
 IGNORE = [*STAFF_ONLY, ".venv", "var", "tests", "scripts", "staticfiles", "locale"]
 

@@ -9,13 +9,12 @@ from django.http import Http404
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from incidents.api.auth import OAuthKey
-from incidents.api.schemas import ERRORS, Strict, Timestamp
-from incidents.api.serializers import timestamp
-from incidents.models import Component
-
-from . import services
-from .models import AccountPod
+from ..models import Component
+from ..pods import services
+from ..pods.models import AccountPod
+from ..statuspage_json import timestamp
+from .auth import OAuthKey
+from .schemas import ERRORS, Strict, Timestamp
 
 router = Router(auth=OAuthKey(), tags=["management"])
 MAX_BULK = 10_000

@@ -1,4 +1,8 @@
-"""Models to Statuspage's JSON shapes. Field names, nesting and value sets are Statuspage's."""
+"""Models to Statuspage's JSON shapes. Field names, nesting and value sets are Statuspage's.
+
+One representation for every place that speaks Statuspage's JSON: the public and management
+APIs, and the payloads of subscriber webhooks.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .. import selectors
-from ..localize import translations_of
-from ..models import (
+from . import selectors
+from .indicators import OverallStatus
+from .localize import translations_of
+from .models import (
     Component,
     ComponentGroup,
     ComponentStatus,
@@ -19,7 +24,6 @@ from ..models import (
     IncidentUpdate,
     Postmortem,
 )
-from ..selectors import OverallStatus
 
 
 def timestamp(value: datetime | None) -> str | None:

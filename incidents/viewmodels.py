@@ -1,0 +1,187 @@
+"""What the public pages show, shaped for their templates, and the functions that shape it.
+
+The reads that load these objects, with the relations they follow prefetched, are in
+`selectors`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from . import timefmt
+from .indicators import OverallStatus
+from .localize import PageNotes, localized
+from .models import (
+    Component,
+    ComponentGroup,
+    ComponentStatus,
+    Incident,
+    IncidentUpdate,
+    Postmortem,
+)
+from .uptime import Uptime
+
+# The status page (`/`, and a pod's page).
+
+
+@dataclass
+class GroupView:
+    group: ComponentGroup | None
+    components: list[Component]
+
+    @property
+    def status(self) -> str:
+        return ComponentStatus.worst(c.status for c in self.components)
+
+    @property
+    def status_label(self) -> str:
+        return ComponentStatus(self.status).label
+
+
+@dataclass
+class DayView:
+    date: date
+    incidents: list[Incident] = field(default_factory=list)
+
+
+@dataclass
+class StatusPage:
+    overall: OverallStatus
+    groups: list[GroupView]
+    open_incidents: list[Incident]
+    days: list[DayView]
+    active_maintenance: list[Incident] = field(default_factory=list)
+    upcoming_maintenance: list[Incident] = field(default_factory=list)
+    uptime: dict[int, Uptime] = field(default_factory=dict)
+
+
+def component_groups(components: list[Component]) -> list[GroupView]:
+    """Visible components under their groups (taken from `select_related`), ungrouped first."""
+    by_group: dict[ComponentGroup | None, list[Component]] = defaultdict(list)
+    for component in components:
+        if component.is_visible:
+            by_group[component.group].append(component)
+    views = [GroupView(None, by_group.pop(None))] if None in by_group else []
+    ordered = sorted(by_group, key=lambda g: (g.position, g.name, g.pk))
+    return views + [GroupView(group, by_group[group]) for group in ordered]
+
+
+def recent_days(incidents: list[Incident]) -> list[DayView]:
+    """The last few days (empty ones too) and the days of the latest incidents, newest first."""
+    today = timefmt.reference_date(timezone.now())
+    days = {today - timedelta(days=n): DayView(today - timedelta(days=n))
+            for n in range(settings.STATUS_RECENT_DAYS)}  # fmt: skip
+    for incident in incidents:
+        when = timefmt.reference_date(incident.started_at)
+        days.setdefault(when, DayView(when)).incidents.append(incident)
+    return sorted(days.values(), key=lambda d: d.date, reverse=True)
+
+
+# The incident page.
+
+
+@dataclass
+class PostmortemView:
+    """What the incident page shows of the postmortem: the published one, or that one is due."""
+
+    postmortem: Postmortem | None
+    pending: bool = False
+
+    @property
+    def items(self):
+        return self.postmortem.remediation_items.all() if self.postmortem else []
+
+
+def public_postmortem(incident: Incident) -> PostmortemView:
+    """The incident's published postmortem, or a "pending" notice while a draft asks for one."""
+    try:
+        postmortem = incident.postmortem
+    except Postmortem.DoesNotExist:
+        return PostmortemView(None)
+    if postmortem.is_published:
+        return PostmortemView(postmortem)
+    return PostmortemView(None, pending=postmortem.show_pending)
+
+
+def translation_notes(incident: Incident, postmortem: PostmortemView) -> PageNotes:
+    """What the incident page, in the active language, must tell about its translations:
+    whether any text shown is an unreviewed machine translation, stale, or English only."""
+    notes = PageNotes()
+    for name in ("name", "summary"):
+        notes.add(localized(incident, name))
+    for update in incident.updates.all():
+        notes.add(localized(update, "body"))
+    if postmortem.postmortem is not None:
+        for name in ("root_cause", "resolution", "body"):
+            notes.add(localized(postmortem.postmortem, name))
+        for item in postmortem.items:
+            notes.add(localized(item, "description"))
+    return notes
+
+
+@dataclass
+class TimelineRow:
+    update: IncidentUpdate
+    stamp: str
+
+
+def timeline(incident: Incident) -> list[TimelineRow]:
+    """The incident's updates, oldest first, each with its `UTC | PT` stamp."""
+    updates = list(incident.updates.all())
+    first_date = timefmt.reference_date(incident.started_at)
+    stamps = timefmt.timeline([u.display_at for u in updates], first_date)
+    return [TimelineRow(u, s) for u, s in zip(updates, stamps, strict=True)]
+
+
+@dataclass
+class AffectedComponent:
+    component: Component
+    status: str
+
+    @property
+    def label(self) -> str:
+        return ComponentStatus(self.status).label
+
+
+def affected_components(incident: Incident) -> list[AffectedComponent]:
+    """Each affected component with the worst status this incident put it in."""
+    worst: dict[int, str] = {row.component_id: row.status for row in incident.affected.all()}
+    for update in incident.updates.all():
+        for change in update.component_changes.all():
+            if change.component_id in worst:
+                worst[change.component_id] = ComponentStatus.worst(
+                    [worst[change.component_id], change.new_status]
+                )
+    return [AffectedComponent(row.component, worst[row.component_id])
+            for row in incident.affected.all()]  # fmt: skip
+
+
+def latest_update(incident: Incident) -> IncidentUpdate | None:
+    """The newest update of an incident whose updates were prefetched oldest first."""
+    updates = list(incident.updates.all())
+    return updates[-1] if updates else None
+
+
+# The history page.
+
+
+@dataclass
+class MonthLink:
+    month: date  # the first day
+    count: int
+
+
+@dataclass
+class History:
+    month: date
+    entries: list[Incident]
+    months: list[MonthLink]
+    newer: date | None
+    older: date | None
+    components: list[Component]
+    groups: list[ComponentGroup]
