@@ -4,13 +4,17 @@ import sys
 from datetime import UTC, datetime
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.servers.basehttp import WSGIServer
+from django.db import connection
+from django.http import HttpResponse
 from django.test import Client
 from django.test.testcases import LiveServerThread
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents import cache as page_cache
@@ -84,6 +88,15 @@ def utc(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
+def render_queries(client, path: str, data=None) -> tuple[int, HttpResponse]:
+    """The number of queries one render of the public page `path` takes (a cache miss,
+    asserted), and its answer."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, data)
+    assert response.status_code == 200 and response["X-Cache"] == "MISS", response
+    return len(queries), response
+
+
 def pytest_configure(config):
     """The catalogs compiled, as `make install` does, so that a bare `pytest` reads them too."""
     from incidents.management.commands.compiletranslations import compile_catalogs
@@ -113,6 +126,18 @@ def eager():
         yield
     finally:
         app.conf.CELERY_TASK_ALWAYS_EAGER = previous
+
+
+@pytest.fixture
+def worker():
+    """A Celery worker in a thread of the test process, on the configured broker (the embedded
+    one, Redis in CI), running the tasks the test queues. The fault suite starts its own, as a
+    process to kill (tests/faults/conftest.py `worker_process`)."""
+    # Tasks queued by earlier tests (with no worker running) would run now, against their
+    # long-gone data and beside this test's writes: start from an empty queue.
+    app.control.purge()
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        yield
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Real processes for the tests that need them and for `make bench`: the helpers to start,
-wait for and stop a child process, and `Site`, a whole site of its own (a fresh database with
+wait for and stop a child process (a Celery worker among them), `missing` for a test whose
+program or server this machine lacks, and `Site`, a whole site of its own (a fresh database with
 the demo, gunicorn as in production, a Celery worker with beat) driven over HTTP.
 
 Importable without Django set up, so that scripts/bench_writers.py uses this very code.
@@ -20,6 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 import requests
@@ -40,19 +42,49 @@ def listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def poll(check, timeout: float, interval: float = 0.2, nudge=None, nudge_every: float = 2.0):
-    """Waits for `check()` to be truthy, up to a deadline; `nudge()` runs every few seconds."""
+def poll(
+    check,
+    timeout: float = 30.0,
+    *,
+    what: str,
+    interval: float = 0.1,
+    nudge=None,
+    nudge_every: float = 2.0,
+    not_yet: tuple[type[BaseException], ...] = (),
+):
+    """Waits for `check()` to be truthy and returns its value; after `timeout` seconds, fails
+    naming `what` it waited for and the last value seen. `nudge()` runs every `nudge_every`
+    seconds meanwhile. An exception of a `not_yet` type from `check` means "not yet" (SQLite's
+    shared in-memory test database answers "table is locked" while a worker thread writes).
+    """
     deadline = time.monotonic() + timeout
     last_nudge = 0.0
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
+    value = None
+    while True:
+        try:
+            value = check()
+        except not_yet as error:
+            value = error
+        else:
+            if value:
+                return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"waited {timeout:g} s for {what}; last seen: {value!r}")
         if nudge is not None and time.monotonic() - last_nudge >= nudge_every:
             nudge()
             last_nudge = time.monotonic()
         time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
+
+
+def missing(message: str) -> NoReturn:
+    """Ends a test for want of a program or server this machine lacks (`message` says which and
+    how to install it): skipped on a laptop, failed under CI=true, which installs them all, so
+    that a run with nothing to test cannot pass."""
+    import pytest
+
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 class Process:
@@ -88,6 +120,12 @@ class Process:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def celery_worker(log: Path, env: dict[str, str], *options: str) -> Process:
+    """`celery -A statuspage worker <options>` in a process of its own (not started yet)."""
+    argv = [str(BIN / "celery"), "-A", "statuspage", "worker", *options]
+    return Process("worker", argv, log, env=env)
 
 
 @dataclass(frozen=True)
@@ -193,18 +231,16 @@ class Site:
             self.dir / "gunicorn.log", env=self.env,
         )  # fmt: skip
         worker_log = self.dir / "worker.log"
-        worker = Process(
-            "worker",
-            [str(BIN / "celery"), "-A", "statuspage", "worker", "--beat",
-             "--schedule", str(self.dir / "celerybeat-schedule"), "--concurrency", "2",
-             "--loglevel", "INFO"],
-            worker_log, env=self.env,
+        worker = celery_worker(
+            worker_log, self.env, "--beat", "--schedule", str(self.dir / "celerybeat-schedule"),
+            "--concurrency", "2", "--loglevel", "INFO",
         )  # fmt: skip
         self.processes = [web.start(), worker.start()]
-        poll(lambda: self._running() and self._answers_healthz(), 60, interval=0.1)
+        poll(lambda: self._running() and self._answers_healthz(), 60, what="gunicorn's /healthz")
         poll(
             lambda: self._running() and re.search(rb"celery@\S+ ready\.", worker_log.read_bytes()),
             60,
+            what=f"the worker's ready line in {worker_log}",
         )
 
     def _running(self) -> bool:

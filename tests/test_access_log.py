@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import http.client
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from .processes import free_port, listening, poll
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -30,29 +30,6 @@ LOG_FORMAT = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _poll(condition, what: str, seconds: float = 30.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-    except OSError:
-        return False
-    return True
-
-
 @pytest.fixture
 def gunicorn(tmp_path):
     """A running gunicorn, as production starts it, logging access to a file."""
@@ -68,7 +45,7 @@ def gunicorn(tmp_path):
         [sys.executable, "manage.py", "migrate", "--no-input"],
         cwd=ROOT, env=env, check=True, capture_output=True,
     )  # fmt: skip
-    port, log = _free_port(), tmp_path / "access.log"
+    port, log = free_port(), tmp_path / "access.log"
     output = (tmp_path / "gunicorn.out").open("w")
     process = subprocess.Popen(
         [str(GUNICORN), "statuspage.wsgi", "-c", "gunicorn.conf.py",
@@ -79,7 +56,7 @@ def gunicorn(tmp_path):
         cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        _poll(lambda: _listening(port) or process.poll() is not None, "gunicorn to listen")
+        poll(lambda: listening(port) or process.poll() is not None, what="gunicorn listening")
         assert process.poll() is None, (tmp_path / "gunicorn.out").read_text()
         yield port, log, tmp_path / "gunicorn.out"
     finally:
@@ -112,9 +89,9 @@ def test_access_log_holds_paths_but_no_secrets(gunicorn):
     # Django decodes %2F before routing: an encoded link is still a link, and still secret.
     _get(port, f"/subscribe%2Funsubscribe%2F{ENCODED_TOKEN}/")
 
-    lines = _poll(
+    lines = poll(
         lambda: (text := log.read_text()).count("\n") >= 3 and text.splitlines(),
-        "three access log lines",
+        what=f"three access log lines in {log}",
     )
     # One line per request, in whatever order the server's threads wrote them.
     api, confirm, encoded = (

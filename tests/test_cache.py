@@ -1,6 +1,7 @@
 """Public pages from the cache: fresh after every change, one render under a herd, the last
 good copy while the database is down, uncached (never a 500) while the cache is down."""
 
+import re
 import socket
 import threading
 import time
@@ -9,8 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import OperationalError, connections
 from django.test import Client
+from django.urls import reverse
 
 from incidents import selectors, services
+from incidents.models import Component
 
 
 def test_second_request_is_a_hit_without_queries(client, pods, django_assert_num_queries):
@@ -39,11 +42,12 @@ def test_conditional_get_on_cached_pages(client, pods):
     assert client.get("/", HTTP_IF_NONE_MATCH=etag).status_code == 304
 
 
-def test_cached_html_is_the_same_for_every_visitor(client, support_client, pods):
-    anonymous = Client().get("/").content
-    staff = support_client.get("/").content
-    assert anonymous == staff
-    assert b"csrfmiddlewaretoken" not in anonymous
+def test_cached_html_is_the_same_for_every_visitor(client, support_client, manager_client, pods):
+    anonymous = Client().get("/")
+    assert anonymous["X-Cache"] == "MISS"  # rendered for an anonymous visitor
+    others = [support_client.get("/"), manager_client.get("/"), Client().get("/")]
+    assert [o.content for o in others] == [anonymous.content] * 3
+    assert b"csrfmiddlewaretoken" not in anonymous.content
 
 
 @pytest.mark.django_db(transaction=True)
@@ -179,12 +183,35 @@ def test_a_change_published_while_the_cache_was_down_shows_once_it_is_back(
     assert "Major Service Outage" in back.text
 
 
-def test_admin_and_posts_are_never_cached(client, support_client, pods):
-    assert "X-Cache" not in support_client.get("/admin/")
-    assert client.get("/")["X-Cache"] == "MISS"  # the page is in the cache now
+def test_admin_pages_are_never_cached(support_client, pods):
+    """Staff see the database as it is on every request, even after a change no publishing
+    service announced (which a versioned cache would miss), and browsers keep no copy."""
+    url = reverse("admin:incidents_component_changelist")
+    before = support_client.get(url)
+    Component.objects.filter(pk=pods["Pod 14"].pk).update(status="major_outage")
+    after = support_client.get(url)
+    assert (_admin_status(before, "Pod 14"), _admin_status(after, "Pod 14")) == (
+        "Operational", "Major outage",
+    )  # fmt: skip
+    for response in (before, after):
+        assert "X-Cache" not in response
+        assert {"no-store", "private"} <= {d.strip() for d in response["Cache-Control"].split(",")}
+
+
+def _admin_status(changelist, name: str) -> str:
+    row = rf'>{re.escape(name)}</a></th>.*?<td class="field-status">([^<]*)</td>'
+    found = re.search(row, changelist.text)
+    assert found, f"{name} is not in the list"
+    return found.group(1)
+
+
+def test_a_post_to_a_cached_page_is_answered_by_its_view_not_the_cache(client, pods):
+    client.get("/")
+    assert client.get("/")["X-Cache"] == "HIT"  # the page is in the cache
     posted = client.post("/")
+    # The view's own refusal (it answers GET and HEAD), not the cached page.
+    assert posted.status_code == 405 and posted["Allow"] == "GET, HEAD"
     assert "X-Cache" not in posted
-    assert posted.status_code == 405
 
 
 def test_a_long_query_string_is_cached_under_a_short_key(client, pods, recwarn):

@@ -113,6 +113,16 @@ def test_a_host_not_allowed_is_refused_even_when_the_page_is_kept(site):
     assert site.get("/", HTTP_HOST="evil.example.com").status == 400
 
 
+def test_a_post_to_a_kept_page_reaches_django(site):
+    site.get("/")
+    assert site.get("/").headers["x-cache"] == "HIT" and site.reached_django == 1  # kept
+    for _ in range(2):
+        posted = site.get("/", method="POST")
+        # Django's answer (CSRF refuses a POST without its token), not the page kept for a GET.
+        assert posted.status == 403 and b"All Systems Operational" not in posted.body
+    assert site.reached_django == 3  # each POST went through Django, none was kept
+
+
 def test_conditional_requests_are_answered_304_before_django(site):
     first = site.get("/")
     reached = site.reached_django

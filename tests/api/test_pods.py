@@ -23,8 +23,27 @@ def spread(pods, billing, make_incident):
     }  # fmt: skip
 
 
+# Every endpoint of the public API, under /api/v2/.
+PUBLIC_ENDPOINTS = [
+    "summary.json", "status.json", "components.json", "incidents.json",
+    "incidents/unresolved.json", "scheduled-maintenances.json",
+    "scheduled-maintenances/upcoming.json", "scheduled-maintenances/active.json",
+]  # fmt: skip
+
+
 def _names(items) -> set[str]:
     return {item["name"] for item in items}
+
+
+def _maintenance(name: str, pod, *, started: bool = False):
+    soon = timezone.now() + timedelta(days=1)
+    maintenance = services.maintenance_schedule(
+        name=name, body="Upgrade.", scheduled_for=soon, scheduled_until=soon + timedelta(hours=1),
+        components=[pod], deliver_notifications=False,
+    )  # fmt: skip
+    if started:
+        services.maintenance_start(maintenance)
+    return maintenance
 
 
 def test_summary_of_a_pod_follows_the_pod_page_rule(client, pods, billing, spread):
@@ -37,7 +56,17 @@ def test_summary_of_a_pod_follows_the_pod_page_rule(client, pods, billing, sprea
 
 
 def test_every_public_endpoint_takes_the_filter(client, pods, billing, spread):
+    document = client.get("/api/openapi.json").json()
+    assert {path for path in document["paths"] if path.startswith("/api/v2/")} == {
+        f"/api/v2/{endpoint}" for endpoint in PUBLIC_ENDPOINTS
+    }
+    for pod in ("Pod 13", "Pod 14"):
+        _maintenance(f"{pod} upgrade", pods[pod])
+        _maintenance(f"{pod} repair", pods[pod], started=True)
     pod14 = {"component": pods["Pod 14"].public_id}
+    summary = client.get("/api/v2/summary.json", pod14).json()
+    assert _names(summary["incidents"]) == {"Pod 14 and Billing", "Billing late"}
+    assert _names(summary["scheduled_maintenances"]) == {"Pod 14 upgrade", "Pod 14 repair"}
     unresolved = client.get("/api/v2/incidents/unresolved.json", pod14).json()["incidents"]
     assert _names(unresolved) == {"Pod 14 and Billing", "Billing late"}
     recent = client.get("/api/v2/incidents.json", pod14).json()["incidents"]
@@ -45,6 +74,16 @@ def test_every_public_endpoint_takes_the_filter(client, pods, billing, spread):
     components = client.get("/api/v2/components.json", pod14).json()["components"]
     assert "Pod 13" not in _names(components) and "Pod 14" in _names(components)
     assert client.get("/api/v2/status.json", pod14).json()["status"]["indicator"] == "critical"
+    maintenances = {
+        endpoint: _names(client.get(f"/api/v2/{endpoint}", pod14).json()["scheduled_maintenances"])
+        for endpoint in PUBLIC_ENDPOINTS
+        if endpoint.startswith("scheduled-maintenances")
+    }
+    assert maintenances == {
+        "scheduled-maintenances.json": {"Pod 14 upgrade", "Pod 14 repair"},
+        "scheduled-maintenances/upcoming.json": {"Pod 14 upgrade"},
+        "scheduled-maintenances/active.json": {"Pod 14 repair"},
+    }
     # Pod 13's partial outage, not Pod 14's major one.
     pod13 = {"component": pods["Pod 13"].public_id}
     assert client.get("/api/v2/status.json", pod13).json()["status"]["indicator"] == "major"
@@ -85,10 +124,15 @@ def test_the_filter_is_documented(client, db):
     assert "pod" in described["component"]
 
 
-def test_identifiers_never_reach_the_public_api(client, pods):
+def test_identifiers_never_reach_the_public_api(client, pods, spread):
     account_upsert("acme", pods["Pod 13"])
-    for path in ["summary.json", "components.json", "incidents.json"]:
-        assert "acme" not in client.get(f"/api/v2/{path}").text
+    _maintenance("Pod 13 upgrade", pods["Pod 13"])
+    _maintenance("Pod 13 repair", pods["Pod 13"], started=True)
+    for endpoint in PUBLIC_ENDPOINTS:
+        for query in ({}, {"component": pods["Pod 13"].public_id}):
+            answer = client.get(f"/api/v2/{endpoint}", query)
+            assert answer.status_code == 200, (endpoint, query)
+            assert "acme" not in answer.text, (endpoint, query)
 
 
 # Management API

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from ..processes import missing
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = [
     "--headless",
@@ -33,10 +35,7 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     # Playwright's sync API runs an event loop in this thread; the live server's database
     # access happens in its own thread, the test's own ORM calls are synchronous.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

@@ -264,7 +264,11 @@ def test_concurrent_writers_all_succeed_while_the_worker_delivers(site):
     # The worker takes its tasks in order, about one a second from the embedded broker: the
     # first sends come after the audiences frozen meanwhile. Waiting for one notification's
     # worth of mail is enough to see it send; the rest is left queued.
-    poll(lambda: _deliveries(site).get("sent", 0) >= SUBSCRIBERS, timeout=60)
+    poll(
+        lambda: _deliveries(site).get("sent", 0) >= SUBSCRIBERS,
+        60,
+        what=f"{SUBSCRIBERS} deliveries sent by the worker",
+    )
     site.stop()  # the worker's last writes finished: the mails on disk match the rows
 
     failed = [str(answer) for answer, succeeded in outcomes if not succeeded]

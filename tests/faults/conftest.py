@@ -2,15 +2,17 @@
 workers started and SIGKILLed, a private PostgreSQL cluster and a gunicorn.
 
 These tests are marked `faults` and left out of the default run; `.ci/run` runs them with
-PostgreSQL (`make test PYTEST_ARGS="-m faults tests/faults"`). They never touch the shared
-Redis or PostgreSQL server: what they kill and restart is their own. Where a server they need
-is missing they are skipped, except under CI=true, where it fails the run: CI installs them.
+PostgreSQL (`make faults`). They never touch the shared Redis or PostgreSQL server: what they
+kill and restart is their own. Where a server or program they need is missing (redis-server,
+PostgreSQL's binaries, a PostgreSQL database) they are skipped, except under CI=true, where
+they fail (`tests.processes.missing`): CI installs them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -23,11 +25,10 @@ import pytest
 from celery import Celery
 from django.db import connection
 
-from ..processes import Process, free_port, listening, poll
+from ..processes import Process, celery_worker, free_port, listening, missing, poll
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+PG_PROGRAMS = ("initdb", "pg_ctl", "createdb")
 
 
 def pytest_collection_modifyitems(items):
@@ -50,13 +51,6 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("fault figures")
         for line in FIGURES:
             terminalreporter.write_line(line)
-
-
-def missing(message: str) -> None:
-    """Skips the test for want of a server; fails it under CI, which must have them all."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture
@@ -83,7 +77,7 @@ class Redis:
 
     def start(self) -> None:
         self.process.start()
-        poll(lambda: listening(self.port), 15)
+        poll(lambda: listening(self.port), 15, what=f"redis-server on port {self.port}")
 
     def restart(self) -> None:
         """A crash and a restart: everything it held (queued tasks) is gone."""
@@ -94,7 +88,7 @@ class Redis:
 @pytest.fixture
 def redis_server(tmp_path):
     if shutil.which("redis-server") is None:
-        missing("redis-server is not installed")
+        missing("redis-server is not installed (apt-get install redis-server)")
     server = Redis(tmp_path)
     server.start()
     yield server
@@ -114,11 +108,11 @@ class SmtpSink:
 
     def start(self) -> None:
         self.process.start()
-        poll(lambda: listening(self.port), 15)
+        poll(lambda: listening(self.port), 15, what=f"the SMTP sink on port {self.port}")
 
     def kill(self) -> None:
         self.process.kill()
-        poll(lambda: not listening(self.port), 10)
+        poll(lambda: not listening(self.port), 10, what=f"port {self.port} closed (SMTP sink)")
 
     def accepted(self) -> list[str]:
         return [line for line in self.path.read_text().splitlines() if line]
@@ -161,12 +155,14 @@ def worker_env(postgres_only, redis_server, smtp_sink) -> dict[str, str]:
 
 
 @pytest.fixture
-def worker(worker_env, tmp_path):
-    """`celery -A statuspage worker` in its own process (threads: one process to SIGKILL)."""
-    argv = [str(BIN / "celery"), "-A", "statuspage", "worker", "--pool", "threads",
-            "--concurrency", "2", "--loglevel", "WARNING", "--without-gossip",
-            "--without-mingle", "--without-heartbeat"]  # fmt: skip
-    process = Process("worker", argv, tmp_path / "worker.log", env=worker_env)
+def worker_process(worker_env, tmp_path):
+    """`celery -A statuspage worker` in its own process (threads: one process to SIGKILL), on
+    the private broker and SMTP server. Not the suite's in-process `worker` (tests/conftest.py):
+    these tests kill it and start it again."""
+    process = celery_worker(
+        tmp_path / "worker.log", worker_env, "--pool", "threads", "--concurrency", "2",
+        "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat",
+    )  # fmt: skip
     process.start()
     yield process
     process.kill()
@@ -235,8 +231,17 @@ class Postgres:
 
 @pytest.fixture
 def private_postgres():
-    if not (PG_BIN / "initdb").exists():
-        missing(f"PostgreSQL binaries not found in {PG_BIN}")
+    absent = [name for name in PG_PROGRAMS if not (PG_BIN / name).exists()]
+    if absent:
+        missing(f"PostgreSQL's {', '.join(absent)} not found in {PG_BIN} (set PG_BIN)")
+    if os.geteuid() == 0:
+        # As root, the cluster runs as the `postgres` system user (initdb refuses root).
+        if shutil.which("runuser") is None:
+            missing("runuser is not installed (util-linux)")
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            missing("no `postgres` system user to run the private cluster as")
     server = Postgres()
     try:
         server.init()

@@ -12,7 +12,8 @@ import urllib.request
 
 import pytest
 
-from .conftest import BIN, ROOT, Process, free_port, listening, poll, report
+from ..processes import BIN, ROOT, Process, free_port, listening, poll
+from .conftest import report
 
 pytestmark = pytest.mark.slow
 
@@ -80,7 +81,7 @@ def site(private_postgres, redis_server, tmp_path):
         env=env,
     )  # fmt: skip
     server.start()
-    poll(lambda: listening(port), 30)
+    poll(lambda: listening(port), 30, what=f"gunicorn on port {port}")
     yield Site(port, key)
     server.stop()
 
@@ -116,7 +117,8 @@ def test_database_restart(site, private_postgres):
         lambda: (lambda r: r if r[0] == 201 else None)(
             site.create_incident("After the outage", pod["id"])
         ),
-        timeout=60,
+        60,
+        what="a 201 to the same write once PostgreSQL is back",
         interval=0.5,
     )
     after = json.loads(body)

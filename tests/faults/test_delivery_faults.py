@@ -23,7 +23,8 @@ from incidents.notifications.services import notification_confirm, summarize
 from incidents.notifications.services import notifications as notifications_service
 from incidents.roles import SUPPORT_STAFF
 
-from .conftest import WORKER_SETTINGS, poll, report
+from ..processes import poll
+from .conftest import WORKER_SETTINGS, report
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BATCH = int(WORKER_SETTINGS["NOTIFY_BATCH_SIZE"])
@@ -68,15 +69,20 @@ def _done(notification: Notification) -> bool:
     return Notification.objects.get(pk=notification.pk).state == NotificationState.DONE
 
 
+def _sweep(broker):
+    """What beat does every minute, sooner: the sweep that puts back what a dead worker held."""
+    return lambda: broker.send("notifications.sweep")
+
+
 def _states(notification: Notification) -> dict[str, int]:
     rows = Delivery.objects.filter(notification=notification)
     return {state: rows.filter(state=state).count() for state in DeliveryState.values}
 
 
-def test_worker_killed_mid_send_then_restarted(worker, smtp_sink, broker, start_send):
+def test_worker_killed_mid_send_then_restarted(worker_process, smtp_sink, broker, start_send):
     notification, everyone = start_send(10_000)
-    poll(lambda: len(smtp_sink.accepted()) >= 3_000, timeout=90)
-    worker.kill()  # SIGKILL: no shutdown, no acknowledgement, rows left "sending"
+    poll(lambda: len(smtp_sink.accepted()) >= 3_000, 90, what="3,000 mails accepted")
+    worker_process.kill()  # SIGKILL: no shutdown, no acknowledgement, rows left "sending"
     in_flight = Delivery.objects.filter(
         notification=notification, state=DeliveryState.SENDING
     ).count()
@@ -84,9 +90,9 @@ def test_worker_killed_mid_send_then_restarted(worker, smtp_sink, broker, start_
     assert not _done(notification)
     assert in_flight <= BATCH, "one sender claims at most one batch"
 
-    worker.start()
+    worker_process.start()
     # The beat's sweep puts back rows stuck in flight (NOTIFY_STUCK_AFTER) and restarts sends.
-    poll(lambda: _done(notification), timeout=120, nudge=lambda: broker.send("notifications.sweep"))
+    poll(lambda: _done(notification), 120, what="the notification done", nudge=_sweep(broker))
 
     counts = smtp_sink.counts()
     duplicates = sum(n - 1 for n in counts.values() if n > 1)
@@ -99,9 +105,9 @@ def test_worker_killed_mid_send_then_restarted(worker, smtp_sink, broker, start_
     assert _states(notification)[DeliveryState.SENT] == len(everyone)
 
 
-def test_smtp_down_for_a_while_then_back(worker, smtp_sink, start_send):
+def test_smtp_down_for_a_while_then_back(worker_process, smtp_sink, start_send):
     notification, everyone = start_send(400)
-    poll(lambda: len(smtp_sink.accepted()) >= 50, timeout=60)
+    poll(lambda: len(smtp_sink.accepted()) >= 50, 60, what="50 mails accepted")
     smtp_sink.kill()
     # Transient failures are recorded and put back with a later attempt, not failed.
     retried = poll(
@@ -110,7 +116,8 @@ def test_smtp_down_for_a_while_then_back(worker, smtp_sink, start_send):
                 notification=notification, state=DeliveryState.QUEUED, attempts__gte=1
             ).exclude(error="")[:5]
         ),
-        timeout=60,
+        60,
+        what="deliveries put back with an error and a later attempt",
     )
     for row in retried:
         assert row.next_attempt_at > row.claimed_at, "a retry waits (backoff)"
@@ -123,7 +130,7 @@ def test_smtp_down_for_a_while_then_back(worker, smtp_sink, start_send):
     assert _states(notification)[DeliveryState.FAILED] == 0
 
     smtp_sink.start()
-    poll(lambda: _done(notification), timeout=120)
+    poll(lambda: _done(notification), 120, what="the notification done")
     counts = smtp_sink.counts()
     attempts = list(
         Delivery.objects.filter(notification=notification).values_list("attempts", flat=True)
@@ -140,17 +147,17 @@ def test_smtp_down_for_a_while_then_back(worker, smtp_sink, start_send):
     assert max(attempts) < int(WORKER_SETTINGS["NOTIFY_MAX_ATTEMPTS"])
 
 
-def test_broker_restarted_mid_send(worker, smtp_sink, redis_server, broker, start_send):
+def test_broker_restarted_mid_send(worker_process, smtp_sink, redis_server, broker, start_send):
     notification, everyone = start_send(3_000)
-    poll(lambda: len(smtp_sink.accepted()) >= 300, timeout=60)
+    poll(lambda: len(smtp_sink.accepted()) >= 300, 60, what="300 mails accepted")
     # Redis crashes and comes back empty, and the worker with it: queued tasks are lost.
     redis_server.restart()
-    worker.kill()
+    worker_process.kill()
     in_flight = Delivery.objects.filter(
         notification=notification, state=DeliveryState.SENDING
     ).count()
-    worker.start()
-    poll(lambda: _done(notification), timeout=120, nudge=lambda: broker.send("notifications.sweep"))
+    worker_process.start()
+    poll(lambda: _done(notification), 120, what="the notification done", nudge=_sweep(broker))
     counts = smtp_sink.counts()
     duplicates = sum(n - 1 for n in counts.values() if n > 1)
     report(
@@ -161,13 +168,15 @@ def test_broker_restarted_mid_send(worker, smtp_sink, redis_server, broker, star
     assert duplicates <= in_flight <= BATCH
 
 
-def test_worker_survives_a_broker_restart(worker, smtp_sink, redis_server, broker, start_send):
+def test_worker_survives_a_broker_restart(
+    worker_process, smtp_sink, redis_server, broker, start_send
+):
     """The worker itself reconnects; the send it was running carries on, nothing twice."""
     notification, everyone = start_send(2_000)
-    poll(lambda: len(smtp_sink.accepted()) >= 200, timeout=60)
+    poll(lambda: len(smtp_sink.accepted()) >= 200, 60, what="200 mails accepted")
     redis_server.restart()
-    poll(lambda: _done(notification), timeout=120, nudge=lambda: broker.send("notifications.sweep"))
-    assert worker.alive
+    poll(lambda: _done(notification), 120, what="the notification done", nudge=_sweep(broker))
+    assert worker_process.alive
     counts = smtp_sink.counts()
     assert set(counts) == everyone
     assert max(counts.values()) == 1

@@ -116,6 +116,10 @@ def test_each_language_has_its_feed(client, incident):
     assert "Looking." in italian.entries[0].summary  # update: English fallback
     english = feedparser.parse(client.get("/history.atom").content)
     assert english.entries[0].title == "Slow logins"
+    for code in ["it", "de", "es", "fr", "ja", "pt-br"]:
+        feed = feedparser.parse(client.get(f"/{code}/history.atom").content)
+        assert not feed.bozo and feed.feed.language == code, code
+        assert feed.entries[0].link.endswith(f"/{code}/incidents/{incident.public_id}/"), code
 
 
 def test_the_api_adds_translations_and_keeps_english(client, incident):

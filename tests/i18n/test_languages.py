@@ -39,16 +39,15 @@ def test_admin_api_and_healthz_have_no_prefix(client, db):
 
 
 def test_every_page_links_every_language_and_x_default(client, incident):
-    html = client.get(f"/de/incidents/{incident.public_id}/").content.decode()
-    for code in PREFIXES:
-        assert (
-            f'hreflang="{code}" href="{settings.SITE_URL}/{code}/incidents/{incident.public_id}/"'
-            in html
-        )
-    assert f'hreflang="en" href="{settings.SITE_URL}/incidents/{incident.public_id}/"' in html
-    assert (
-        f'hreflang="x-default" href="{settings.SITE_URL}/incidents/{incident.public_id}/"' in html
-    )
+    pages = ["/", f"/incidents/{incident.public_id}/", "/history/", "/subscribe/",
+             "/pods/pod-13/", "/my/"]  # fmt: skip
+    for path in pages:
+        html = client.get(f"/de{path}").content.decode()
+        alternates = re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)"', html)
+        assert sorted(alternates) == sorted(
+            [(code, f"{settings.SITE_URL}/{code}{path}") for code in PREFIXES]
+            + [("en", settings.SITE_URL + path), ("x-default", settings.SITE_URL + path)]
+        ), path
 
 
 def test_the_switcher_links_this_page_in_every_language_without_javascript(client, incident):
@@ -56,7 +55,11 @@ def test_the_switcher_links_this_page_in_every_language_without_javascript(clien
     nav = re.search(r'<nav class="languages".*?</nav>', html, re.S).group(0)
     assert "<script" not in html
     assert "Italiano".lower() in nav.lower() and "日本語" in nav and "Deutsch" in nav
-    assert f"/language/it/?next=/it/incidents/{incident.public_id}/" in nav
+    links = re.findall(r'<a href="([^"]+)" hreflang="([^"]+)"', nav)
+    assert sorted(links) == sorted(
+        (f"/language/{code}/?next=/{code}/incidents/{incident.public_id}/", code)
+        for code in PREFIXES
+    )
     assert 'aria-current="true"' in nav  # English, the page's own language, is not a link
 
 
@@ -69,8 +72,10 @@ def test_switching_language_sets_the_cookie_and_goes_to_the_page(client, inciden
 
 
 def test_switching_never_redirects_off_site(client, db):
-    response = client.get("/language/fr/?next=https://evil.example.com/")
-    assert response["Location"] == "/fr/"
+    for elsewhere in ["https://evil.example.com/", "//evil.example.com/", "/\\evil.example.com/",
+                      "http:evil.example.com", "https:/evil.example.com"]:  # fmt: skip
+        response = client.get("/language/fr/", {"next": elsewhere})
+        assert (response.status_code, response["Location"]) == (302, "/fr/"), elsewhere
 
 
 def test_root_sends_a_first_visit_to_the_browser_language(client, db):

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import email
 import json
-import socket
 import threading
-import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -15,29 +13,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.db import OperationalError
 
 from incidents.notifications.models import Subscriber, SubscriberState
 
+from ..processes import free_port
+
 SITE = "https://status.example.com"
-
-
-def poll(check, timeout=30.0, interval=0.1):
-    """Waits for `check()` to be truthy, up to a deadline; returns its value.
-
-    SQLite's shared in-memory test database answers "table is locked" while the worker
-    thread writes; that only means "not yet".
-    """
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = check()
-        except OperationalError:
-            value = None
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 @dataclass
@@ -88,12 +69,6 @@ class SmtpSink:
     @property
     def addresses(self) -> list[str]:
         return [a for r in self.received for a in r.envelope_to]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

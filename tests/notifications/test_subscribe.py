@@ -72,13 +72,20 @@ def test_the_reply_is_the_same_whether_or_not_the_address_is_known(
     assert Subscriber.objects.get(email="known@example.com").state == SubscriberState.ACTIVE
 
 
-def test_nothing_else_is_sent_before_confirmation(signup, smtp, make_incident):
-    signup("pending@example.com")
+def test_nothing_else_is_sent_before_confirmation(
+    signup, smtp, make_incident, make_subscriber, support_user, django_capture_on_commit_callbacks
+):
     from incidents.notifications.models import Notification
-    from incidents.notifications.services.audience import audience
+    from incidents.notifications.services import notification_confirm
 
+    signup("pending@example.com")
+    make_subscriber("active@example.com")
     notification = Notification.objects.get(incident=make_incident())
-    assert not audience(notification).exists()
+    with django_capture_on_commit_callbacks(execute=True):  # the send runs in place (eager)
+        notification_confirm(notification, actor=support_user, expected_count=1)
+    assert smtp.addresses == ["pending@example.com", "active@example.com"]
+    (only,) = smtp.to("pending@example.com")
+    assert "Confirm your subscription" in only.message["Subject"]
 
 
 def test_asking_again_sends_a_new_link_and_voids_the_old(client, signup, smtp):

@@ -3,34 +3,34 @@
 from __future__ import annotations
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
+from django.db import OperationalError
 
 from incidents.notifications.models import Delivery, Notification, NotificationState
 from incidents.notifications.services import notification_confirm, summarize
 from incidents.notifications.tasks import send_notification, start_notification
 from incidents.tasks import HEARTBEAT_KEY, heartbeat
-from statuspage.celery import app
 
-from .conftest import poll
+from ..processes import poll
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-@pytest.fixture
-def worker():
-    # Tasks queued by earlier tests (with no worker running) would run now, against their
-    # long-gone data and beside this test's writes: start from an empty queue.
-    app.control.purge()
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield
 
 
 def drain():
     """Waits until the worker got through everything queued so far (one queue, in order)."""
     cache.delete(HEARTBEAT_KEY)
     heartbeat.delay()
-    poll(lambda: cache.get(HEARTBEAT_KEY))
+    poll(lambda: cache.get(HEARTBEAT_KEY), what="the heartbeat queued after the other tasks")
+
+
+def wait_until_done(notification: Notification) -> None:
+    """Waits for the worker to finish the notification. SQLite's shared in-memory test
+    database answers "table is locked" while the worker thread writes: only "not yet"."""
+    poll(
+        lambda: Notification.objects.get(pk=notification.pk).state == NotificationState.DONE,
+        what=f"notification {notification.pk} done",
+        not_yet=(OperationalError,),
+    )
 
 
 def test_a_confirmed_notification_is_sent_by_the_worker_exactly_once(
@@ -42,7 +42,7 @@ def test_a_confirmed_notification_is_sent_by_the_worker_exactly_once(
     notification_confirm(
         notification, actor=support_user, expected_count=summarize(notification).total
     )
-    poll(lambda: Notification.objects.get(pk=notification.pk).state == NotificationState.DONE)
+    wait_until_done(notification)
     assert sorted(smtp.addresses) == [f"reader{n}@example.com" for n in range(5)]
     # The same tasks delivered again (a redelivery after a lost ack) send nothing more.
     start_notification.delay(notification.pk)
@@ -61,7 +61,7 @@ def test_webhooks_go_out_through_the_worker_once_even_when_tasks_are_redelivered
     notification_confirm(
         notification, actor=support_user, expected_count=summarize(notification).total
     )
-    poll(lambda: Notification.objects.get(pk=notification.pk).state == NotificationState.DONE)
+    wait_until_done(notification)
     assert [h.event for h in webhook_server.received] == ["incident_created", "component_update"]
     assert smtp.addresses == ["reader@example.com"]
     start_notification.delay(notification.pk)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from incidents import services
 from incidents.models import Component, ComponentStatus
 from incidents.pods.selectors import pod_page
-from tests.conftest import utc
+from tests.conftest import render_queries, utc
 
 MISS = "We could not find a pod for that."
 
@@ -183,15 +183,13 @@ def test_pod_page_subscribe_form_is_preset_to_its_components(client, pods, billi
     assert {int(pk) for pk in checked} == {pods["Pod 13"].pk, billing.pk}
 
 
-def test_pod_page_queries_do_not_grow_with_incidents(
-    client, mixed, make_incident, pods, django_assert_max_num_queries
-):
-    with django_assert_max_num_queries(12):
-        assert client.get("/pods/pod-13/").status_code == 200
+def test_pod_page_queries_do_not_grow_with_incidents(client, mixed, make_incident, pods):
+    few, _ = render_queries(client, "/pods/pod-13/")
     for n in range(10):
         make_incident(name=f"More {n}", components={pods["Pod 13"]: "major_outage"})
-    with django_assert_max_num_queries(12):
-        assert client.get("/pods/pod-13/").status_code == 200
+    many, response = render_queries(client, "/pods/pod-13/")
+    assert few == many <= 12
+    assert "More 9" in response.text
 
 
 def test_pod_page_is_cached_and_fresh_after_a_change(client, pods, make_incident):
