@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -21,19 +20,9 @@ from ..models import Delivery, DeliveryState, Notification, NotificationState, S
 from . import retry
 
 if TYPE_CHECKING:
-    from ..transports import TransportError
+    from ..transports import SendResult, TransportError
 
 STOP_CHECK_EVERY = 50  # messages between two looks at "stop sending" (and between batches)
-
-
-@dataclass
-class SendResult:
-    sent: int = 0
-    failed: int = 0
-    retried: int = 0
-    cancelled: int = 0
-    retry_at: datetime | None = None
-    errors: list[str] = field(default_factory=list)
 
 
 def due(notification_id: int, now: datetime):

@@ -21,11 +21,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..models import Delivery, DeliveryState, Notification, NotificationState, SubscriberMode
-from ..transports import Transport
+from ..transports import SendResult, Transport
 from ..transports.email import EmailTransport
 from ..transports.webhook import WebhookTransport
 from .audience import audience, summarize
-from .claims import SendResult, cancel_rest, claim_batch, due, stopped
+from .claims import cancel_rest, claim_batch, due, stopped
 
 
 def freeze_audience(notification_id: int) -> int | None:

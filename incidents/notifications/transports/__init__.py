@@ -7,11 +7,24 @@ batch to the transport of its subscribers' mode.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..models import Delivery, Notification
-    from ..services.claims import SendResult
+
+
+@dataclass
+class SendResult:
+    """What one send did so far, over all its batches."""
+
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    cancelled: int = 0
+    retry_at: datetime | None = None
+    errors: list[str] = field(default_factory=list)
 
 
 class TransportError(Exception):

@@ -23,8 +23,7 @@ from ..emails import (
 )
 from ..models import Delivery, Notification, Subscriber
 from ..services import claims
-from ..services.claims import SendResult
-from . import Transport, TransportError
+from . import SendResult, Transport, TransportError
 
 logger = logging.getLogger(__name__)
 

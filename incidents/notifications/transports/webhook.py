@@ -22,14 +22,13 @@ from django.conf import settings
 from .. import webhooks
 from ..models import Delivery, DeliveryState, Subscriber
 from ..services import claims
-from ..services.claims import SendResult
 from ..services.webhooks import (
     UnsafeAddress,
     resolve,
     webhook_record_failure,
     webhook_record_success,
 )
-from . import Transport, TransportError
+from . import SendResult, Transport, TransportError
 
 MAX_ERROR_BODY = 200
 
