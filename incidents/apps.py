@@ -23,8 +23,14 @@ class IncidentsConfig(AppConfig):
         # After every migrate and flush (tests), so the roles always exist and are complete.
         post_migrate.connect(_sync_roles, sender=self)
 
-        from .cache import bump_version
-        from .services.events import on_published
+        from . import (
+            events,
+            tasks,  # noqa: F401  (the services send these by name)
+        )
+        from .cache import bump_after
+        from .services.translations import translate_after
 
-        # A new version of every public page after each committed change.
-        on_published(bump_version, also_before_commit=True)
+        # A new version of every public page at each public change and after its commit;
+        # machine translations follow the English text.
+        events.listener(bump_after, also_before_commit=True)
+        events.listener(translate_after)

@@ -1,7 +1,7 @@
 """The public pages and API from a shared cache, safe under a thundering herd.
 
 - Keys carry a content version that every publishing service replaces (through
-  `services.events.published`), so the request after a new update renders it: no TTL wait.
+  the domain events, `bump_after`), so the request after a new update renders it: no TTL wait.
 - On a miss, one request renders (it holds a short lock); the others serve the previous
   version of the same page when there is one, or wait briefly for the winner.
 - When rendering fails (the database is down) the last good copy is served, marked
@@ -108,6 +108,13 @@ def bump_version() -> None:
         _call(cache.set, VERSION_KEY, uuid.uuid4().hex, None)
     except CacheUnavailable as error:
         logger.warning("cache unavailable, public pages not invalidated: %s", error)
+
+
+def bump_after(event) -> None:
+    """The listener of every domain event (`incidents.events`): a change readers can see
+    makes every public page new."""
+    if event.public:
+        bump_version()
 
 
 # Headers that belong to one answer, not to the page.

@@ -110,8 +110,10 @@ INSTALLED_APPS = [
     "axes",
     "incidents",
     "incidents.notifications",
+    "incidents.audit",
     "incidents.api",
     "incidents.pods",
+    "incidents.operations",
 ]
 
 MIDDLEWARE = [

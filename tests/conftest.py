@@ -129,6 +129,16 @@ def eager():
 
 
 @pytest.fixture
+def committed_events(monkeypatch):
+    """Every domain event whose write committed, in order (a listener, as the caches are)."""
+    from incidents import events
+
+    seen: list = []
+    monkeypatch.setattr(events, "_listeners", [*events._listeners, (seen.append, False)])
+    return seen
+
+
+@pytest.fixture
 def worker():
     """A Celery worker in a thread of the test process, on the configured broker (the embedded
     one, Redis in CI), running the tasks the test queues. The fault suite starts its own, as a

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from incidents import services, signals
+from incidents import services
 from incidents.models import Incident, IncidentUpdate
 from incidents.tasks import maintenance_tick
 from statuspage.celery import app
@@ -28,15 +28,13 @@ def maintenance(pods):
 
 
 @pytest.fixture
-def reminders():
-    sent = []
+def reminders(committed_events):
+    """The maintenance whose reminder was announced, by pk, as their writes committed."""
 
-    def receiver(sender, maintenance, **kwargs):
-        sent.append(maintenance.pk)
+    def announced():
+        return [e.target.pk for e in committed_events if e.action == "maintenance.remind"]
 
-    signals.maintenance_reminder.connect(receiver, weak=False)
-    yield sent
-    signals.maintenance_reminder.disconnect(receiver)
+    return announced
 
 
 def tick_at(when, capture):
@@ -51,7 +49,6 @@ def state(maintenance, pods):
 
 
 def test_beat_runs_the_tick_at_least_every_30_seconds():
-
     entry = app.conf.beat_schedule["maintenance-tick"]
     assert entry["task"] == maintenance_tick.name
     assert entry["schedule"] <= 30
@@ -109,34 +106,30 @@ def test_manual_maintenance_waits_for_staff(pods, django_capture_on_commit_callb
 
 
 def test_two_schedulers_start_and_complete_once(
-    maintenance, pods, django_capture_on_commit_callbacks
+    maintenance, pods, committed_events, django_capture_on_commit_callbacks
 ):
-    started = []
-    signals.maintenance_started.connect(
-        receiver := lambda sender, maintenance, **kw: started.append(maintenance.pk), weak=False
-    )
-    try:
-        with time_machine.travel(START + timedelta(seconds=10), tick=False):
-            # Scheduler A read the due list; scheduler B runs fully before A claims.
-            seen_by_a = list(Incident.objects.upcoming().filter(scheduled_for__lte=START))
-            with django_capture_on_commit_callbacks(execute=True):
-                services.maintenance_run_due()
-                late = services.maintenance_start(seen_by_a[0], automatic=True)
-                services.maintenance_run_due()
-        assert late is None
-        assert started == [maintenance.pk]
-        assert maintenance.updates.filter(status="in_progress").count() == 1
-        assert pods["Pod 17"].incidents.count() == 1
+    def started():
+        return [e.target.pk for e in committed_events if e.action == "maintenance.start"]
 
-        with time_machine.travel(END + timedelta(seconds=10), tick=False):
-            seen_by_a = list(Incident.objects.active_maintenance())
+    with time_machine.travel(START + timedelta(seconds=10), tick=False):
+        # Scheduler A read the due list; scheduler B runs fully before A claims.
+        seen_by_a = list(Incident.objects.upcoming().filter(scheduled_for__lte=START))
+        with django_capture_on_commit_callbacks(execute=True):
             services.maintenance_run_due()
-            assert services.maintenance_complete(seen_by_a[0], automatic=True) is None
-            assert services.maintenance_run_due() == ([], [])
-        assert maintenance.updates.filter(status="completed").count() == 1
-        assert IncidentUpdate.objects.count() == 3
-    finally:
-        signals.maintenance_started.disconnect(receiver)
+            late = services.maintenance_start(seen_by_a[0], automatic=True)
+            services.maintenance_run_due()
+    assert late is None
+    assert started() == [maintenance.pk]
+    assert maintenance.updates.filter(status="in_progress").count() == 1
+    assert pods["Pod 17"].incidents.count() == 1
+
+    with time_machine.travel(END + timedelta(seconds=10), tick=False):
+        seen_by_a = list(Incident.objects.active_maintenance())
+        services.maintenance_run_due()
+        assert services.maintenance_complete(seen_by_a[0], automatic=True) is None
+        assert services.maintenance_run_due() == ([], [])
+    assert maintenance.updates.filter(status="completed").count() == 1
+    assert IncidentUpdate.objects.count() == 3
 
 
 def test_reminder_goes_out_once_an_hour_before(
@@ -144,9 +137,9 @@ def test_reminder_goes_out_once_an_hour_before(
 ):
     settings.STATUS_MAINTENANCE_REMINDER = 60
     tick_at(START - timedelta(minutes=61), django_capture_on_commit_callbacks)
-    assert reminders == []
+    assert reminders() == []
     tick_at(START - timedelta(minutes=59, seconds=30), django_capture_on_commit_callbacks)
-    assert reminders == [maintenance.pk]
+    assert reminders() == [maintenance.pk]
     tick_at(START - timedelta(minutes=59), django_capture_on_commit_callbacks)
     # A second scheduler with the stale list does not remind again.
     with (
@@ -154,7 +147,7 @@ def test_reminder_goes_out_once_an_hour_before(
         django_capture_on_commit_callbacks(execute=True),
     ):
         assert services.maintenance_send_reminders() == []
-    assert reminders == [maintenance.pk]
+    assert reminders() == [maintenance.pk]
     maintenance.refresh_from_db()
     assert maintenance.scheduled_reminded_at == START - timedelta(minutes=59, seconds=30)
 
@@ -164,9 +157,9 @@ def test_reminder_follows_the_setting(
 ):
     settings.STATUS_MAINTENANCE_REMINDER = 15
     tick_at(START - timedelta(minutes=30), django_capture_on_commit_callbacks)
-    assert reminders == []
+    assert reminders() == []
     tick_at(START - timedelta(minutes=14), django_capture_on_commit_callbacks)
-    assert reminders == [maintenance.pk]
+    assert reminders() == [maintenance.pk]
 
 
 def test_no_reminder_when_not_asked_for_or_announced_late(
@@ -182,7 +175,7 @@ def test_no_reminder_when_not_asked_for_or_announced_late(
             name="Late", body="Announced late.", scheduled_for=START, scheduled_until=END
         )
     tick_at(START - timedelta(minutes=10), django_capture_on_commit_callbacks)
-    assert reminders == []
+    assert reminders() == []
 
 
 def test_moving_the_window_allows_a_new_reminder(
@@ -195,4 +188,4 @@ def test_moving_the_window_allows_a_new_reminder(
             maintenance, scheduled_for=later, scheduled_until=later + timedelta(hours=1)
         )
     tick_at(later - timedelta(minutes=30), django_capture_on_commit_callbacks)
-    assert reminders == [maintenance.pk, maintenance.pk]
+    assert reminders() == [maintenance.pk, maintenance.pk]

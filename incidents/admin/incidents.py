@@ -36,12 +36,9 @@ def _picked_template(request) -> IncidentTemplate | None:
     return pick.cleaned_data["template"] if pick.is_valid() else None
 
 
-def _review_or(request, update, incident):
-    """After publishing: the review of the notification it recorded (audience, breakdown,
-    confirm) when there is one and the user may send, else the incident."""
-    from ..notifications.models import Notification
-
-    notification = Notification.objects.filter(update=update).first()
+def _review_or(request, notification, incident):
+    """After publishing: the review of the notification the service recorded (audience,
+    breakdown, confirm) when there is one and the user may send, else the incident."""
     if notification is not None and request.user.has_perm("notifications.send_notification"):
         messages.info(request, _("Check who will be told, then confirm the send."))
         return redirect(notification.get_absolute_url())
@@ -137,7 +134,7 @@ class IncidentAdmin(
             else:
                 self.log_addition(request, incident, [{"added": {}}])
                 self.message_user(request, _("The incident is open and on the status page."))
-                return _review_or(request, incident.updates.get(), incident)
+                return _review_or(request, incident.notification, incident)
         return self._form_page(request, form, _("Open an incident"))
 
     def post_update_view(self, request, object_id):
@@ -157,7 +154,7 @@ class IncidentAdmin(
             else:
                 self.log_change(request, incident, [{"added": {"object": "update"}}])
                 self.message_user(request, _("The update is on the status page."))
-                return _review_or(request, update, incident)
+                return _review_or(request, update.notification, incident)
         return self._form_page(
             request, form, _("Post an update: %(name)s") % {"name": incident}, incident
         )

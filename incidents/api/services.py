@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..notifications.services.audit import audit
+from ..events import Event, emit
 from .models import ApiKey
 
 KEY_BYTES = 32
@@ -27,7 +27,15 @@ def api_key_create(user, *, name: str = "") -> tuple[ApiKey, str]:
         raise ValidationError(_("API keys are for active staff users only."))
     key = secrets.token_urlsafe(KEY_BYTES)
     row = ApiKey.objects.create(user=user, name=name[:100], prefix=key[:8], digest=digest(key))
-    audit(user, "apikey.create", row, after={"prefix": row.prefix, "name": row.name})
+    emit(
+        Event(
+            "apikey.create",
+            row,
+            actor=user,
+            after={"prefix": row.prefix, "name": row.name},
+            public=False,
+        )
+    )
     return row, key
 
 
@@ -37,7 +45,15 @@ def api_key_revoke(api_key: ApiKey, *, actor=None) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
-        audit(actor, "apikey.revoke", api_key, after={"prefix": api_key.prefix})
+        emit(
+            Event(
+                "apikey.revoke",
+                api_key,
+                actor=actor,
+                after={"prefix": api_key.prefix},
+                public=False,
+            )
+        )
     return api_key
 
 

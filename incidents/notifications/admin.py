@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .forms import WebhookSubscriberForm
-from .models import AuditLog, Delivery, DeliveryState, Notification, NotificationState, Subscriber
+from .models import Delivery, DeliveryState, Notification, NotificationState, Subscriber
 from .services import notifications as service
 from .services import subscribers as subscriber_service
 from .services import webhooks as webhook_service
@@ -264,18 +264,3 @@ def _add_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
-
-
-@admin.register(AuditLog)
-class AuditLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    """Visible to whoever holds view_auditlog: the incident managers."""
-
-    list_display = ["created_at", "actor_repr", "action", "target_repr"]
-    list_filter = ["action"]
-    search_fields = ["actor_repr", "action", "target_repr"]
-    date_hierarchy = "created_at"
-    fields = [
-        "created_at", "actor", "actor_repr", "action", "target_type", "target_id",
-        "target_repr", "before", "after",
-    ]  # fmt: skip
-    readonly_fields = fields

@@ -20,6 +20,9 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         # The staff roles (incidents.roles) get this app's permissions after every migrate.
         post_migrate.connect(_grant_roles, sender=self)
-        from .receivers import connect
+        from incidents import events
 
-        connect()
+        from . import tasks  # noqa: F401  (the services send these by name)
+        from .receivers import record
+
+        events.recorder("notification", record)

@@ -1,40 +1,43 @@
-"""Records notifications for the events the incidents app announces with signals.
+"""What subscribers may hear of: the notifications recorded for the site's domain events.
 
-Postmortems and maintenance announce their steps after their transaction commits
-(`incidents.signals`); each receiver records the notification in a transaction of its own.
+A recorder (see `incidents.events`): it runs inside the transaction of the write, so the
+notification exists exactly when the update does, and the service hands it to its caller.
+Nothing is sent here: staff review the audience and confirm first; only a step the scheduler
+took on its own (a maintenance starting or completing on time) confirms itself, for the
+audience of the components it names.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
+from incidents.events import Event
 
-from .. import signals
+from .models import Notification
 from .services.notifications import (
     notification_auto_confirm,
     notify_postmortem_published,
     notify_update_posted,
 )
 
+# The events whose timeline entry subscribers hear of. A maintenance's "verifying" step and
+# notes posted along the way appear on the page only.
+ANNOUNCED_UPDATES = {
+    "incident.create",
+    "incident.update",
+    "maintenance.schedule",
+    "maintenance.start",
+    "maintenance.complete",
+}
 
-def on_maintenance_step(sender, maintenance, update, automatic: bool = False, **kwargs) -> None:
-    with transaction.atomic():
-        notification = notify_update_posted(update, actor=update.author)
-        if notification is not None and automatic:
+
+def record(event: Event) -> Notification | None:
+    if event.action == "postmortem.publish":
+        postmortem = event.target
+        return notify_postmortem_published(
+            postmortem.incident, postmortem=postmortem, actor=event.actor
+        )
+    if event.action in ANNOUNCED_UPDATES and event.update is not None:
+        notification = notify_update_posted(event.update, actor=event.actor)
+        if notification is not None and event.automatic:
             notification_auto_confirm(notification)
-
-
-def on_postmortem_published(sender, postmortem, incident, actor, **kwargs) -> None:
-    with transaction.atomic():
-        notify_postmortem_published(incident, postmortem=postmortem, actor=actor)
-
-
-def connect() -> None:
-    for name, signal in (
-        ("maintenance_scheduled", signals.maintenance_scheduled),
-        ("maintenance_started", signals.maintenance_started),
-        ("maintenance_completed", signals.maintenance_completed),
-    ):
-        signal.connect(on_maintenance_step, dispatch_uid=f"notifications.{name}")
-    signals.postmortem_published.connect(
-        on_postmortem_published, dispatch_uid="notifications.postmortem_published"
-    )
+        return notification
+    return None

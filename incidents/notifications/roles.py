@@ -14,7 +14,7 @@ ROLES: dict[str, set[str]] = {
         "stop_notification",
     },
     # Also approve wide sends, change subscribers (bounced, unsubscribed), add, disable and
-    # enable webhook subscribers, read the audit log.
+    # enable webhook subscribers.
     INCIDENT_MANAGERS: {
         "view_subscriber",
         "add_subscriber",
@@ -24,7 +24,6 @@ ROLES: dict[str, set[str]] = {
         "send_notification",
         "stop_notification",
         "approve_notification",
-        "view_auditlog",
     },
 }
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from incidents.events import Event, emit, snapshot, stored
 from incidents.models import Component
 
 from . import selectors
@@ -74,8 +75,11 @@ def account_save(account: AccountPod, *, actor=None) -> AccountPod:
     """
     account.identifier = normalize_identifier(account.identifier)
     _require_pod(account.pod if account.pod_id else None)
+    before = stored(AccountPod, account.pk)
     account.full_clean()
     account.save()
+    action = "account.update" if before else "account.create"
+    emit(Event(action, account, actor=actor, before=before, after=snapshot(account)))
     return account
 
 
@@ -89,15 +93,20 @@ def account_upsert(identifier: str, pod: Component, *, actor=None) -> tuple[Acco
     account, created = AccountPod.objects.select_for_update().get_or_create(
         identifier=normalized, defaults={"pod": pod}
     )
-    if not created and account.pod_id != pod.pk:
+    if created:
+        emit(Event("account.create", account, actor=actor, after=snapshot(account)))
+    elif account.pod_id != pod.pk:
+        before = snapshot(account)
         account.pod = pod
         account.save(update_fields=["pod", "updated_at"])
+        emit(Event("account.update", account, actor=actor, before=before, after=snapshot(account)))
     return account, created
 
 
 @transaction.atomic
 def account_delete(account: AccountPod, *, actor=None) -> None:
     """Removes one mapping; the reader of that account then gets the generic answer."""
+    emit(Event("account.delete", account, actor=actor, before=snapshot(account)))
     account.delete()
 
 
@@ -145,7 +154,6 @@ class _Pods:
         # Reversed, so that the first pod by position wins a clash of slugs.
         for pod in reversed(list(selectors.pods())):
             found.by_key[pod_slug(pod)] = pod
-
             found.by_key[pod.public_id] = pod
         return found
 
@@ -159,11 +167,13 @@ def accounts_import(rows: Iterable[tuple[int, str, str]], *, actor=None) -> Impo
     name or slug. All or nothing: when any row is bad (bad identifier, unknown pod, the same
     account twice with different pods, or no row at all) ImportRejected lists every bad line
     and nothing is written. Mappings not named are left as they are."""
-    return _import(rows, [])
+    return _import(rows, [], actor)
 
 
 @transaction.atomic
-def _import(rows: Iterable[tuple[int, str, str]], errors: list[RowError]) -> ImportResult:
+def _import(
+    rows: Iterable[tuple[int, str, str]], errors: list[RowError], actor=None
+) -> ImportResult:
     pods = _Pods.load()
     wanted: dict[str, tuple[int, Component]] = {}
     for line, identifier, reference in rows:
@@ -219,6 +229,12 @@ def _import(rows: Iterable[tuple[int, str, str]], errors: list[RowError]) -> Imp
         ) from None
     AccountPod.objects.bulk_update(moved, ["pod", "updated_at"], batch_size=BATCH_SIZE)
     result.created, result.updated = len(new), len(moved)
+    # One entry for the whole import: the counts, never the customers' identifiers.
+    emit(
+        Event("accounts.import", actor=actor,
+              after={"created": result.created, "updated": result.updated,
+                     "unchanged": result.unchanged})
+    )  # fmt: skip
     return result
 
 
@@ -256,4 +272,4 @@ def accounts_import_csv(content: bytes | str, *, actor=None) -> ImportResult:
     its name, slug or public id; further columns ignored), with the guarantees of
     `accounts_import`: all of it or, with any bad line, none of it."""
     rows, errors = _csv_rows(content)
-    return _import(rows, errors)
+    return _import(rows, errors, actor)

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ..events import Event, emit, snapshot, stored
 from ..models import Component, ComponentGroup, ComponentStatus, UpdateComponentChange
-from .events import published, snapshot, stored
 
 
 def validate_component_status(status: str) -> None:
@@ -27,7 +27,7 @@ def group_save(group: ComponentGroup, *, actor=None) -> ComponentGroup:
     group.full_clean()
     group.save()
     action = "group.update" if before else "group.create"
-    published(action, group, actor=actor, before=before, after=snapshot(group))
+    emit(Event(action, group, actor=actor, before=before, after=snapshot(group)))
     return group
 
 
@@ -37,7 +37,7 @@ def group_delete(group: ComponentGroup, *, actor=None) -> None:
     if group.components.exists():
         raise ValidationError(_("Move or delete the group's components before deleting it."))
     before = snapshot(group)
-    published("group.delete", group, actor=actor, before=before)
+    emit(Event("group.delete", group, actor=actor, before=before))
     group.delete()
 
 
@@ -49,7 +49,7 @@ def component_save(component: Component, *, actor=None) -> Component:
     component.full_clean()
     component.save()
     action = "component.update" if before else "component.create"
-    published(action, component, actor=actor, before=before, after=snapshot(component))
+    emit(Event(action, component, actor=actor, before=before, after=snapshot(component)))
     return component
 
 
@@ -81,10 +81,10 @@ def component_set_status(component: Component, status: str, *, actor=None) -> Co
     """Puts one component in `status`; an unknown status is refused and changes nothing."""
     validate_component_status(status)
     for moved, old_status, _new in components_move({component.pk: status}):
-        published(
+        emit(Event(
             "component.status", moved, actor=actor, before={"status": old_status},
             after={"status": status},
-        )  # fmt: skip
+        ))  # fmt: skip
     return Component.objects.get(pk=component.pk)
 
 
@@ -104,5 +104,5 @@ def group_set_members(
 @transaction.atomic
 def component_delete(component: Component, *, actor=None) -> None:
     """Deletes a component; incidents keep their text but no longer list it."""
-    published("component.delete", component, actor=actor, before=snapshot(component))
+    emit(Event("component.delete", component, actor=actor, before=snapshot(component)))
     component.delete()

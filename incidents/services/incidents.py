@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..events import Event, emit, snapshot
 from ..models import (
     ACTIVE_STATUSES,
     Component,
@@ -19,10 +20,7 @@ from ..models import (
     IncidentStatus,
     IncidentUpdate,
 )
-from ..notifications.services.notifications import notify_update_posted
 from .components import component_set_status, components_move, validate_component_status
-from .events import published, snapshot
-from .translations import queue_machine_translation
 
 ComponentChanges = Mapping[Component, str]
 
@@ -133,8 +131,9 @@ def _apply_update(
     display_at: datetime,
     deliver_notifications: bool,
     actor,
-) -> IncidentUpdate:
-    """Writes one timeline entry and the component statuses it sets; `incident` is locked."""
+) -> tuple[IncidentUpdate, dict]:
+    """Writes one timeline entry and the component statuses it sets; `incident` is locked.
+    Returns the entry and what it changed, for the event the caller emits."""
     update = write_update(incident, status, body, display_at, deliver_notifications, actor)
 
     targets = dict(components)
@@ -151,21 +150,25 @@ def _apply_update(
         IncidentComponent.objects.update_or_create(
             incident=incident, component=component, defaults={"status": new_status}
         )
-    components_move({c.pk: new_status for c, new_status in targets.items()}, update=update)
+    moved = components_move({c.pk: new_status for c, new_status in targets.items()}, update=update)
     _follow_impact(incident)
-    # Recorded in this transaction; staff review the audience before anything is sent.
-    notify_update_posted(update, actor=actor)
-    queue_machine_translation(incident)
-    changes = {change.component.name: [change.old_status, change.new_status]
-               for change in update.component_changes.select_related("component")}  # fmt: skip
-    published(
-        "incident.update",
-        incident,
-        actor=actor,
-        after={"status": status, "body": update.body, "components": changes,
-               "notify": deliver_notifications},
+    posted = {
+        "status": status,
+        "body": update.body,
+        "components": {c.name: [old, new] for c, old, new in moved},
+        "notify": deliver_notifications,
+    }
+    return update, posted
+
+
+def _announce(action: str, incident: Incident, update: IncidentUpdate, *, actor, before, after):
+    """The one event of a write that posted `update`; subscribers hear of it (staff review
+    the audience first), and the notification recorded for it is set on the update."""
+    recorded = emit(
+        Event(action, incident, actor=actor, before=before, after=after, update=update,
+              text_of=incident)
     )  # fmt: skip
-    return update
+    update.notification = recorded.get("notification")
 
 
 @transaction.atomic
@@ -208,8 +211,7 @@ def incident_create(
         incident.monitoring_at = display_at
     incident.full_clean()
     incident.save()
-    published("incident.create", incident, actor=actor, after=snapshot(incident))
-    _apply_update(
+    update, posted = _apply_update(
         incident,
         status=status,
         body=body,
@@ -218,6 +220,11 @@ def incident_create(
         deliver_notifications=deliver_notifications,
         actor=actor,
     )
+    _announce(
+        "incident.create", incident, update, actor=actor, before=None,
+        after={**snapshot(incident), **posted},
+    )  # fmt: skip
+    incident.notification = update.notification
     return incident
 
 
@@ -262,7 +269,7 @@ def update_post(
     incident.status = status
     incident.full_clean()
     incident.save()
-    return _apply_update(
+    update, posted = _apply_update(
         incident,
         status=status,
         body=body,
@@ -271,6 +278,8 @@ def update_post(
         deliver_notifications=deliver_notifications,
         actor=actor,
     )
+    _announce("incident.update", incident, update, actor=actor, before=None, after=posted)
+    return update
 
 
 def incident_resolve(incident: Incident, *, body: str, **kwargs) -> IncidentUpdate:
@@ -303,7 +312,10 @@ def incident_edit(incident: Incident, *, actor=None, **changes) -> Incident:
         incident.impact = incident.impact_override or _held_impact(incident)
     incident.full_clean()
     incident.save()
-    published("incident.edit", incident, actor=actor, before=before, after=snapshot(incident))
+    emit(
+        Event("incident.edit", incident, actor=actor, before=before, after=snapshot(incident),
+              text_of=incident)
+    )  # fmt: skip
     return incident
 
 
@@ -327,7 +339,10 @@ def update_edit(
     update.full_clean()
     update.save()
     after = snapshot(update, ["body", "display_at"])
-    published("update.edit", update, actor=actor, before=before, after=after)
+    emit(
+        Event("update.edit", update, actor=actor, before=before, after=after,
+              text_of=update.incident)
+    )  # fmt: skip
     return update
 
 
@@ -340,5 +355,5 @@ def incident_delete(incident: Incident, *, actor=None) -> None:
             component_set_status(
                 row.component, _status_held_elsewhere(row.component, incident), actor=actor
             )
-    published("incident.delete", incident, actor=actor, before=snapshot(incident))
+    emit(Event("incident.delete", incident, actor=actor, before=snapshot(incident)))
     incident.delete()

@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import signals
+from ..events import Event, emit, snapshot
 from ..models import (
     Component,
     ComponentStatus,
@@ -29,9 +29,7 @@ from ..models import (
     MaintenanceStatus,
 )
 from .components import components_move
-from .events import published, snapshot
 from .incidents import _status_held_elsewhere, write_update
-from .translations import queue_machine_translation
 
 S = MaintenanceStatus
 # Which status may follow which; posting the same status again adds a note to the timeline.
@@ -118,20 +116,15 @@ def maintenance_schedule(
         )
         for component in dict.fromkeys(components)
     )
-    update = _write_update(
+    update = write_update(
         maintenance, S.SCHEDULED, body, display_at or now, deliver_notifications, actor
     )
-    published("maintenance.schedule", maintenance, actor=actor, after=snapshot(maintenance))
-    signals.send_on_commit(
-        signals.maintenance_scheduled, Incident, maintenance=maintenance, update=update
-    )
+    recorded = emit(
+        Event("maintenance.schedule", maintenance, actor=actor, after=snapshot(maintenance),
+              update=update, text_of=maintenance)
+    )  # fmt: skip
+    maintenance.notification = update.notification = recorded.get("notification")
     return maintenance
-
-
-def _write_update(maintenance, status, body, display_at, deliver_notifications, actor):
-    update = write_update(maintenance, status, body, display_at, deliver_notifications, actor)
-    queue_machine_translation(maintenance)
-    return update
 
 
 @transaction.atomic
@@ -199,7 +192,7 @@ def maintenance_update_post(
         maintenance.resolved_at = max(display_at, maintenance.started_at)
     maintenance.full_clean()
     maintenance.save()
-    update = _write_update(maintenance, status, body, display_at, deliver_notifications, actor)
+    update = write_update(maintenance, status, body, display_at, deliver_notifications, actor)
     rows = list(maintenance.affected.select_related("component"))
     if starting:
         components_move(
@@ -218,20 +211,20 @@ def maintenance_update_post(
                 row.component_id: _status_held_elsewhere(row.component, maintenance) for row in rows
             },
         )
-    published(
-        "maintenance.update",
-        maintenance,
-        actor=actor if not automatic else "scheduler",
-        before={"status": previous},
-        after={"status": status, "body": body},
+    step = "start" if starting else "complete" if completing else "update"
+    recorded = emit(
+        Event(
+            f"maintenance.{step}",
+            maintenance,
+            actor=actor if not automatic else "scheduler",
+            before={"status": previous},
+            after={"status": status, "body": body},
+            update=update,
+            text_of=maintenance,
+            automatic=automatic,
+        )
     )
-    if starting:
-        signal, extra = signals.maintenance_started, {"automatic": automatic}
-    elif completing:
-        signal, extra = signals.maintenance_completed, {"automatic": automatic}
-    else:
-        signal, extra = signals.maintenance_updated, {}
-    signals.send_on_commit(signal, Incident, maintenance=maintenance, update=update, **extra)
+    update.notification = recorded.get("notification")
     return update
 
 
@@ -294,7 +287,7 @@ def maintenance_edit(maintenance: Incident, *, actor=None, **changes) -> Inciden
     maintenance.full_clean()
     maintenance.save()
     after = snapshot(maintenance)
-    published("maintenance.edit", maintenance, actor=actor, before=before, after=after)
+    emit(Event("maintenance.edit", maintenance, actor=actor, before=before, after=after))
     return maintenance
 
 
@@ -316,18 +309,20 @@ def maintenance_set_components(
             component=component,
             defaults={"status": ComponentStatus.UNDER_MAINTENANCE},
         )
-    published(
-        "maintenance.components",
-        maintenance,
-        actor=actor,
-        before={"components": before},
-        after={"components": sorted(c.name for c in wanted.values())},
+    emit(
+        Event(
+            "maintenance.components",
+            maintenance,
+            actor=actor,
+            before={"components": before},
+            after={"components": sorted(c.name for c in wanted.values())},
+        )
     )
     return maintenance
 
 
 def maintenance_send_reminders(now: datetime | None = None) -> list[Incident]:
-    """Sends `maintenance_reminder` for each maintenance starting within the reminder lead.
+    """Announces `maintenance.remind` for each maintenance starting within the reminder lead.
 
     Only for maintenance announced before that lead (a late announcement is its own reminder).
     Each reminder is claimed by setting `scheduled_reminded_at` where it is still empty, so it
@@ -350,9 +345,10 @@ def maintenance_send_reminders(now: datetime | None = None) -> list[Incident]:
             ).update(scheduled_reminded_at=now)
             if claimed:
                 maintenance.scheduled_reminded_at = now
-                signals.send_on_commit(
-                    signals.maintenance_reminder, Incident, maintenance=maintenance
-                )
+                emit(
+                    Event("maintenance.remind", maintenance, actor="scheduler", public=False,
+                          automatic=True)
+                )  # fmt: skip
                 reminded.append(maintenance)
     return reminded
 

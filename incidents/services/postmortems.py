@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import signals
+from ..events import Event, emit, snapshot
 from ..models import (
     Incident,
     IncidentKind,
@@ -23,8 +23,6 @@ from ..models import (
     RemediationItem,
     RemediationState,
 )
-from .events import published, snapshot
-from .translations import queue_machine_translation
 
 TEXT_FIELDS = ("root_cause", "resolution", "body", "show_pending")
 
@@ -73,7 +71,7 @@ def postmortem_save_draft(
     postmortem.save()
     # The "postmortem pending" notice is public.
     after = snapshot(postmortem)
-    published("postmortem.draft", postmortem, actor=actor, before=before, after=after)
+    emit(Event("postmortem.draft", postmortem, actor=actor, before=before, after=after))
     return postmortem
 
 
@@ -82,7 +80,8 @@ def postmortem_publish(postmortem: Postmortem, *, actor=None) -> Postmortem:
     """Publishes a draft postmortem and records who published it and when.
 
     Refused (nothing changes) when it has no text in any section, when the incident is still
-    open, or when it is already published. Sends `postmortem_published` once, after commit.
+    open, or when it is already published. The notification telling its followers is
+    recorded once, for staff to review.
     """
     postmortem = Postmortem.objects.select_related("incident").get(pk=postmortem.pk)
     if postmortem.is_empty:
@@ -99,15 +98,11 @@ def postmortem_publish(postmortem: Postmortem, *, actor=None) -> Postmortem:
     if not claimed:
         raise ValidationError(_("This postmortem is already published."))
     postmortem.refresh_from_db()
-    queue_machine_translation(postmortem.incident)
-    published("postmortem.publish", postmortem, actor=actor, after=snapshot(postmortem))
-    signals.send_on_commit(
-        signals.postmortem_published,
-        Postmortem,
-        postmortem=postmortem,
-        incident=postmortem.incident,
-        actor=publisher,
-    )
+    recorded = emit(
+        Event("postmortem.publish", postmortem, actor=actor, after=snapshot(postmortem),
+              text_of=postmortem.incident)
+    )  # fmt: skip
+    postmortem.notification = recorded.get("notification")
     return postmortem
 
 
@@ -121,7 +116,7 @@ def postmortem_revert(postmortem: Postmortem, *, actor=None) -> Postmortem:
     if not claimed:
         raise ValidationError(_("This postmortem is a draft already."))
     postmortem.refresh_from_db()
-    published("postmortem.revert", postmortem, actor=actor, after={"status": postmortem.status})
+    emit(Event("postmortem.revert", postmortem, actor=actor, after={"status": postmortem.status}))
     return postmortem
 
 
@@ -149,7 +144,7 @@ def remediation_item_add(
     )
     item.full_clean()
     item.save()
-    published("remediation.save", item, actor=actor, after=snapshot(item))
+    emit(Event("remediation.save", item, actor=actor, after=snapshot(item)))
     return item
 
 
@@ -169,14 +164,14 @@ def remediation_item_update(item: RemediationItem, *, actor=None, **changes) -> 
         setattr(item, field, value.strip() if isinstance(value, str) else value)
     item.full_clean()
     item.save()
-    published("remediation.save", item, actor=actor, after=snapshot(item))
+    emit(Event("remediation.save", item, actor=actor, after=snapshot(item)))
     return item
 
 
 @transaction.atomic
 def remediation_item_delete(item: RemediationItem, *, actor=None) -> None:
     """Removes an item from the remediation list."""
-    published("remediation.delete", item, actor=actor, before=snapshot(item))
+    emit(Event("remediation.delete", item, actor=actor, before=snapshot(item)))
     RemediationItem.objects.filter(pk=item.pk).delete()
 
 
@@ -192,5 +187,5 @@ def remediation_items_reorder(
     for position, pk in enumerate(item_ids):
         items[pk].position = position
     RemediationItem.objects.bulk_update(items.values(), ["position"])
-    published("remediation.reorder", postmortem, actor=actor, after={"order": list(item_ids)})
+    emit(Event("remediation.reorder", postmortem, actor=actor, after={"order": list(item_ids)}))
     return [items[pk] for pk in item_ids]

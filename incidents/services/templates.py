@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from ..events import Event, emit, snapshot, stored
 from ..models import Component, IncidentTemplate
-from .events import published, snapshot, stored
 
 
 @transaction.atomic
@@ -21,12 +21,12 @@ def incident_template_save(
     if components is not None:
         template.components.set(components)
     action = "template.update" if before else "template.create"
-    published(action, template, actor=actor, before=before, after=snapshot(template))
+    emit(Event(action, template, actor=actor, before=before, after=snapshot(template)))
     return template
 
 
 @transaction.atomic
 def incident_template_delete(template: IncidentTemplate, *, actor=None) -> None:
     """Deletes a template; incidents written from it keep their text."""
-    published("template.delete", template, actor=actor, before=snapshot(template))
+    emit(Event("template.delete", template, actor=actor, before=snapshot(template)))
     template.delete()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import languages
+from ..events import Event, emit
 from ..models import (
     TRANSLATABLE_FIELDS,
     Incident,
@@ -24,7 +25,7 @@ from ..models import (
     source_revision,
 )
 from ..models.translations import incident_of
-from .events import published
+from ..worker import send_task
 
 MAX_LENGTH = {("incident", "name"): 255}
 
@@ -92,7 +93,7 @@ def translation_save(
         },
     )
     audited = {"field": field, "language": language, "text": text, "machine": machine}
-    published("translation.save", translation, actor=actor, after=audited)
+    emit(Event("translation.save", translation, actor=actor, after=audited))
     return translation
 
 
@@ -108,14 +109,14 @@ def translation_mark_reviewed(translation: Translation, *, actor=None) -> Transl
     translation.reviewed_at = timezone.now()
     translation.source_revision = source_revision(translation.source_text)
     translation.save(update_fields=["reviewed_by", "reviewed_at", "source_revision", "updated_at"])
-    published("translation.review", translation, actor=actor, after={"reviewed": True})
+    emit(Event("translation.review", translation, actor=actor, after={"reviewed": True}))
     return translation
 
 
 @transaction.atomic
 def translation_delete(translation: Translation, *, actor=None) -> None:
     """Removes a translation; readers get the English text of that field again."""
-    published("translation.delete", translation, actor=actor, before={"text": translation.text})
+    emit(Event("translation.delete", translation, actor=actor, before={"text": translation.text}))
     Translation.objects.filter(pk=translation.pk).delete()
 
 
@@ -190,12 +191,16 @@ def translations_fill_machine(incident: Incident, backend) -> list[Translation]:
 
 
 def queue_machine_translation(incident: Incident) -> bool:
-    """After the current transaction commits, asks the worker to fill the incident's missing
-    machine translations; does nothing (returns False) when no backend is configured."""
+    """Asks the worker to fill the incident's missing machine translations; does nothing
+    (returns False) when no backend is configured. Runs after the commit of every event that
+    wrote public text (see `translate_after`)."""
     if not settings.MACHINE_TRANSLATION_BACKEND:
         return False
-    from ..tasks import translate_incident
-
-    incident_id = incident.pk
-    transaction.on_commit(lambda: translate_incident.delay(incident_id))
+    send_task("incidents.tasks.translate_incident", incident.pk)
     return True
+
+
+def translate_after(event: Event) -> None:
+    """The listener that keeps machine translations following the English text."""
+    if event.text_of is not None:
+        queue_machine_translation(event.text_of)

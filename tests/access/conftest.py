@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.api.models import ApiKey
+from incidents.audit.models import AuditLog
 from incidents.models import (
     Component,
     ComponentGroup,
@@ -23,16 +24,15 @@ from incidents.models import (
 )
 from incidents.models.translations import Translation
 from incidents.notifications.models import (
-    AuditLog,
     Notification,
     NotificationState,
     Subscriber,
     SubscriberState,
 )
 from incidents.notifications.services import notification_record
+from incidents.operations.backup import export_status
 from incidents.pods.models import AccountPod
 from incidents.pods.services import account_upsert
-from incidents.services.backup import export_status
 
 
 @dataclass

@@ -87,7 +87,7 @@ def test_subscriber_tokens_are_not_logged_nor_shown_to_staff(
         "/admin/notifications/subscriber/",
         f"/admin/notifications/subscriber/{subscriber.pk}/change/",
         f"/admin/notifications/subscriber/{pending.pk}/change/",
-        "/admin/notifications/auditlog/",
+        "/admin/audit/auditlog/",
     ]
     for page in staff_pages:
         html = manager_client.get(page).text

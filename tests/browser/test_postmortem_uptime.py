@@ -9,8 +9,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from incidents import services
-from incidents.demo import INCIDENT_NAME
 from incidents.models import Component
+from incidents.operations.demo import INCIDENT_NAME
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from incidents.audit.models import AuditLog
 from incidents.notifications.models import (
-    AuditLog,
     Delivery,
     DeliveryState,
     Notification,
@@ -145,7 +145,7 @@ def test_staff_without_the_role_and_anonymous_visitors_cannot_send(
 
 
 def test_the_audit_log_is_for_managers(client, support_user, manager_user, make_incident):
-    url = reverse("admin:notifications_auditlog_changelist")
+    url = reverse("admin:audit_auditlog_changelist")
     client.force_login(manager_user)
     assert client.get(url).status_code == 200
     client.force_login(support_user)

@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from incidents import services as incident_services
+from incidents.audit.models import AuditLog
 from incidents.notifications.models import (
-    AuditLog,
     Delivery,
     DeliveryState,
     Notification,

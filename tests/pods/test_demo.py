@@ -1,7 +1,7 @@
 from django.core.management import call_command
 
-from incidents.demo import ACCOUNTS
 from incidents.models import Component
+from incidents.operations.demo import ACCOUNTS
 from incidents.pods.models import AccountPod
 from incidents.pods.services import account_upsert
 

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from incidents import services, signals
+from incidents import services
 from incidents.models import Component, Incident, IncidentUpdate
 from tests.conftest import utc
 
@@ -17,25 +17,6 @@ NOW = utc(2024, 4, 2, 12, 0)
 def _frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def received():
-    """Every maintenance signal sent, as (name, kwargs)."""
-    log = []
-    names = ["maintenance_scheduled", "maintenance_started", "maintenance_updated",
-             "maintenance_completed", "maintenance_reminder"]  # fmt: skip
-    receivers = []
-    for name in names:
-
-        def receiver(sender, name=name, **kwargs):
-            log.append((name, kwargs))
-
-        getattr(signals, name).connect(receiver, weak=False)
-        receivers.append((name, receiver))
-    yield log
-    for name, receiver in receivers:
-        getattr(signals, name).disconnect(receiver)
 
 
 def schedule(pods, **kwargs):
@@ -53,7 +34,7 @@ def status_of(component: Component) -> str:
 
 
 def test_scheduling_announces_without_touching_components(
-    pods, received, django_capture_on_commit_callbacks
+    pods, committed_events, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         maintenance = schedule(pods)
@@ -62,15 +43,15 @@ def test_scheduling_announces_without_touching_components(
     assert list(maintenance.components.all()) == [pods["Pod 17"]]
     assert status_of(pods["Pod 17"]) == "operational"
     assert maintenance.updates.get().status == "scheduled"
-    assert [name for name, _kw in received] == ["maintenance_scheduled"]
-    assert received[0][1]["maintenance"] == maintenance
+    assert [event.action for event in committed_events] == ["maintenance.schedule"]
+    assert committed_events[0].target == maintenance
     # It is not an incident: the open-incident lists leave it out.
     assert not Incident.objects.open().exists()
     assert list(Incident.objects.upcoming()) == [maintenance]
 
 
 def test_start_puts_components_under_maintenance(
-    pods, received, django_capture_on_commit_callbacks
+    pods, committed_events, django_capture_on_commit_callbacks
 ):
     maintenance = schedule(pods)
     with django_capture_on_commit_callbacks(execute=True):
@@ -83,8 +64,8 @@ def test_start_puts_components_under_maintenance(
     assert [(c.old_status, c.new_status) for c in update.component_changes.all()] == [
         ("operational", "under_maintenance")
     ]
-    assert received[-1][0] == "maintenance_started"
-    assert received[-1][1]["automatic"] is False
+    assert committed_events[-1].action == "maintenance.start"
+    assert committed_events[-1].automatic is False
 
 
 def test_start_keeps_a_worse_outage_showing(pods, make_incident):
@@ -95,7 +76,7 @@ def test_start_keeps_a_worse_outage_showing(pods, make_incident):
 
 
 def test_verifying_keeps_components_under_maintenance(
-    pods, received, django_capture_on_commit_callbacks
+    pods, committed_events, django_capture_on_commit_callbacks
 ):
     maintenance = schedule(pods)
     services.maintenance_start(maintenance)
@@ -105,11 +86,11 @@ def test_verifying_keeps_components_under_maintenance(
     assert maintenance.status == "verifying"
     assert "verifying" in update.body
     assert status_of(pods["Pod 17"]) == "under_maintenance"
-    assert received[-1][0] == "maintenance_updated"
+    assert committed_events[-1].action == "maintenance.update"
 
 
 def test_completion_returns_components_and_records_the_end(
-    pods, received, django_capture_on_commit_callbacks
+    pods, committed_events, django_capture_on_commit_callbacks
 ):
     maintenance = schedule(pods)
     services.maintenance_start(maintenance)
@@ -120,7 +101,7 @@ def test_completion_returns_components_and_records_the_end(
     assert maintenance.status == "completed"
     assert maintenance.resolved_at == NOW + timedelta(hours=1)
     assert status_of(pods["Pod 17"]) == "operational"
-    assert received[-1][0] == "maintenance_completed"
+    assert committed_events[-1].action == "maintenance.complete"
     assert [u.status for u in maintenance.updates.all()] == [
         "scheduled", "in_progress", "verifying", "completed"
     ]  # fmt: skip

@@ -1,5 +1,5 @@
 """What every management endpoint shares: the page check, the permission check, and the
-confirmation of the notifications a write recorded."""
+confirmation of the notification a write recorded."""
 
 from __future__ import annotations
 
@@ -68,29 +68,29 @@ def first_set(*values):
     return next((v for v in values if v is not None), None)
 
 
-def confirm_notifications(user, recorded) -> None:
-    """The notifications this request recorded (`recorded`, a queryset) are confirmed by the
-    key's user, as staff confirm them in the admin: the audience guard still holds wide or
-    large sends for an incident manager's approval. A key whose user may not send leaves them
-    for staff.
+def confirm_notification(user, notification) -> None:
+    """The notification the write recorded (the service returns it; None when the write
+    recorded none) is confirmed by the key's user, as staff confirm one in the admin: the
+    audience guard still holds wide or large sends for an incident manager's approval. A key
+    whose user may not send leaves it for staff.
 
-    Only this request's own: concurrent requests on one incident each confirm theirs. The
-    write they belong to has committed, so a confirmation that cannot happen (staff confirmed
-    it meanwhile, or the audience changed twice while it was counted) leaves the notification
-    waiting in the admin rather than answering an error for a write that was saved.
+    The write it belongs to has committed, so a confirmation that cannot happen (staff
+    confirmed it meanwhile, or the audience changed twice while it was counted) leaves the
+    notification waiting in the admin rather than answering an error for a write that was
+    saved.
     """
-    for notification in recorded.filter(state=NotificationState.AWAITING_CONFIRMATION):
-        for _attempt in range(2):
-            try:
-                notification_confirm(
-                    notification, actor=user, expected_count=summarize(notification).total
-                )
-                break
-            except PermissionDenied:
-                return  # the service's rule: this user may not send
-            except ValidationError:
-                notification.refresh_from_db(fields=["state"])
-                if notification.state != NotificationState.AWAITING_CONFIRMATION:
-                    break
-        else:
-            logger.warning("notification %s left for staff to confirm", notification.pk)
+    if notification is None:
+        return
+    for _attempt in range(2):
+        if notification.state != NotificationState.AWAITING_CONFIRMATION:
+            return
+        try:
+            notification_confirm(
+                notification, actor=user, expected_count=summarize(notification).total
+            )
+            return
+        except PermissionDenied:
+            return  # the service's rule: this user may not send
+        except ValidationError:
+            notification.refresh_from_db(fields=["state"])
+    logger.warning("notification %s left for staff to confirm", notification.pk)

@@ -21,12 +21,10 @@ from ...models import (
     IncidentUpdate,
     MaintenanceStatus,
 )
-from ...notifications.models import Notification
 from ...services import maintenance as maintenance_services
 from ...services.incidents import default_body
 from .. import schemas
-
-from .common import confirm_notifications, first_set, require, requires
+from .common import confirm_notification, first_set, require, requires
 
 router = Router()
 
@@ -146,7 +144,7 @@ def create_incident(request, page_id: str, body: schemas.IncidentRequest):
     if fields.scheduled_for or fields.status in MaintenanceStatus.values:
         require(request, "incidents.add_maintenance")
         maintenance = _schedule_maintenance(request, fields)
-        confirm_notifications(request.user, Notification.objects.filter(incident=maintenance))
+        confirm_notification(request.user, maintenance.notification)
         return Status(201, serializers.managed_incident(_incident(maintenance.public_id)))
     statuses = _component_statuses(fields)
     status = fields.status or IncidentStatus.INVESTIGATING
@@ -170,7 +168,7 @@ def create_incident(request, page_id: str, body: schemas.IncidentRequest):
         actor=request.user,
         **kwargs,
     )
-    confirm_notifications(request.user, Notification.objects.filter(incident=incident))
+    confirm_notification(request.user, incident.notification)
     return Status(201, serializers.managed_incident(_incident(incident.public_id)))
 
 
@@ -221,7 +219,7 @@ def update_incident(request, page_id: str, incident_id: str, body: schemas.Incid
     fields = body.incident
     if incident.is_maintenance:
         update = _update_maintenance(request, incident, fields)
-        confirm_notifications(request.user, Notification.objects.filter(update=update))
+        confirm_notification(request.user, update.notification if update else None)
         return serializers.managed_incident(_incident(incident_id))
     edits = {}
     if fields.name is not None and fields.name != incident.name:
@@ -251,7 +249,7 @@ def update_incident(request, page_id: str, incident_id: str, body: schemas.Incid
                 reopen=not incident.is_open and status != IncidentStatus.RESOLVED,
                 actor=request.user,
             )
-    confirm_notifications(request.user, Notification.objects.filter(update=update))
+    confirm_notification(request.user, update.notification if update else None)
     return serializers.managed_incident(_incident(incident_id))
 
 

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from ninja import Router
 
-from ...models import Incident, Postmortem
-from ...notifications.models import Notification, NotificationKind
 from ... import statuspage_json as serializers
+from ...models import Incident, Postmortem
 from ...services import postmortems as postmortem_services
 from .. import schemas
-
-from .common import confirm_notifications, requires
+from .common import confirm_notification, requires
 
 router = Router()
 
@@ -70,13 +67,9 @@ def publish_postmortem(
 ):
     """Publishes the draft (incident managers); subscribers who follow it are told, through
     the same review as every notification."""
-    started = timezone.now()
-    incident, found = _postmortem(incident_id)
-    postmortem_services.postmortem_publish(found, actor=request.user)
-    recorded = Notification.objects.filter(
-        incident=incident, kind=NotificationKind.POSTMORTEM_PUBLISHED, created_at__gte=started
-    )
-    confirm_notifications(request.user, recorded)
+    _incident, found = _postmortem(incident_id)
+    published = postmortem_services.postmortem_publish(found, actor=request.user)
+    confirm_notification(request.user, published.notification)
     return serializers.postmortem(_postmortem(incident_id)[1])
 
 

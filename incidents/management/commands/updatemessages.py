@@ -12,10 +12,13 @@ from django.conf import settings
 from django.core.management import BaseCommand, call_command
 from django.utils.translation import to_locale
 
-# Staff-only code and templates: never shown in another language.
+# Staff-only code and templates (the audit log and the site operations included): never
+# shown in another language.
 STAFF_ONLY = [
     "incidents/admin/*",
     "incidents/notifications/admin.py",
+    "incidents/audit/*",
+    "incidents/operations/*",
     "incidents/forms.py",
     "incidents/staff.py",
     "incidents/api/*",
@@ -23,7 +26,6 @@ STAFF_ONLY = [
     "templates/admin/*",
     "incidents/notifications/templates/admin/*",
     "incidents/pods/templates/admin/*",
-
 ]
 IGNORE = [*STAFF_ONLY, ".venv", "var", "tests", "scripts", "staticfiles", "locale"]
 

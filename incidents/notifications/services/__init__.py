@@ -1,7 +1,6 @@
 """Every write of the notifications app goes through a function here."""
 
 from .audience import AudienceSummary, audience, summarize
-from .audit import audit, snapshot
 from .notifications import (
     delivery_report,
     notification_approve,
@@ -28,7 +27,6 @@ from .webhooks import (
 __all__ = [
     "AudienceSummary",
     "audience",
-    "audit",
     "delivery_report",
     "normalize_email",
     "notification_approve",
@@ -37,7 +35,6 @@ __all__ = [
     "notification_stop",
     "notify_postmortem_published",
     "notify_update_posted",
-    "snapshot",
     "subscriber_confirm",
     "subscriber_mark_bounced",
     "subscriber_request",

@@ -16,7 +16,9 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from incidents.events import Event, emit
 from incidents.models import Component, Incident, IncidentStatus, IncidentUpdate
+from incidents.worker import send_task_on_commit
 
 from ..models import Delivery as DeliveryModel
 from ..models import (
@@ -26,7 +28,6 @@ from ..models import (
     NotificationState,
 )
 from .audience import AudienceSummary, summarize
-from .audit import audit
 
 SEND_PERMISSION = "notifications.send_notification"
 STOP_PERMISSION = "notifications.stop_notification"
@@ -138,9 +139,7 @@ def _step(notification: Notification) -> dict:
 
 
 def _enqueue_start(notification: Notification) -> None:
-    from ..tasks import start_notification
-
-    start_notification.delay_on_commit(notification.pk)
+    send_task_on_commit("notifications.start", notification.pk)
 
 
 @transaction.atomic
@@ -175,7 +174,16 @@ def notification_confirm(
         notification.state = NotificationState.QUEUED
         _enqueue_start(notification)
     notification.save()
-    audit(actor, "notification.confirm", notification, before, _step(notification))
+    emit(
+        Event(
+            "notification.confirm",
+            notification,
+            actor=actor,
+            before=before,
+            after=_step(notification),
+            public=False,
+        )
+    )
     return notification, summary
 
 
@@ -202,7 +210,16 @@ def notification_approve(
     notification.state = NotificationState.QUEUED
     notification.save()
     _enqueue_start(notification)
-    audit(actor, "notification.approve", notification, before, _step(notification))
+    emit(
+        Event(
+            "notification.approve",
+            notification,
+            actor=actor,
+            before=before,
+            after=_step(notification),
+            public=False,
+        )
+    )
     return notification, summary
 
 
@@ -230,7 +247,16 @@ def notification_stop(notification: Notification, *, actor) -> Notification:
     cancelled = DeliveryModel.objects.filter(
         notification=notification, state=DeliveryState.QUEUED
     ).update(state=DeliveryState.CANCELLED, error=_("Stopped by staff."))
-    audit(actor, action, notification, before, {**_step(notification), "cancelled": cancelled})
+    emit(
+        Event(
+            action,
+            notification,
+            actor=actor,
+            before=before,
+            after={**_step(notification), "cancelled": cancelled},
+            public=False,
+        )
+    )
     return notification
 
 
@@ -286,5 +312,13 @@ def notification_auto_confirm(notification: Notification) -> bool:
     notification.state = NotificationState.QUEUED
     notification.save()
     _enqueue_start(notification)
-    audit(None, "notification.auto_confirm", notification, before, _step(notification))
+    emit(
+        Event(
+            "notification.auto_confirm",
+            notification,
+            before=before,
+            after=_step(notification),
+            public=False,
+        )
+    )
     return True

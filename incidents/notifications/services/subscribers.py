@@ -16,11 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from incidents.events import Event, emit, snapshot
 from incidents.models import Component, Incident
+from incidents.worker import send_task_on_commit
 
 from .. import tokens
 from ..models import Subscriber, SubscriberMode, SubscriberState, new_key
-from .audit import audit, snapshot
 
 MAX_EMAIL_LENGTH = 254
 _validate_email = EmailValidator()
@@ -57,7 +58,7 @@ def validate_language(language: str) -> str:
     return language
 
 
-def _components(components: Iterable[Component]) -> list[Component]:
+def chosen_components(components: Iterable[Component]) -> list[Component]:
     chosen = list(components)
     if any(not isinstance(c, Component) or c.pk is None for c in chosen):
         raise ValidationError({"components": _("Choose components from the list.")})
@@ -72,9 +73,7 @@ def _incidents(incidents: Iterable[Incident]) -> list[Incident]:
 
 
 def _send_confirmation_on_commit(subscriber: Subscriber) -> None:
-    from ..tasks import send_confirmation
-
-    send_confirmation.delay_on_commit(subscriber.pk, subscriber.confirm_nonce)
+    send_task_on_commit("notifications.send_confirmation", subscriber.pk, subscriber.confirm_nonce)
 
 
 def _validated_request(
@@ -86,7 +85,7 @@ def _validated_request(
 ) -> tuple[str, str, list[Component], list[Incident]]:
     address = normalize_email(email)
     language = validate_language(language)
-    components = _components(components)
+    components = chosen_components(components)
     incidents = _incidents(incidents)
     if incidents_only and not incidents:
         raise ValidationError({"incidents_only": _("Choose an incident to follow.")})
@@ -107,12 +106,11 @@ def subscriber_request_later(
     same path and the same time, so an anonymous request learns nothing from the answer or
     from how long it took. Bad input raises ValidationError and queues nothing.
     """
-    from ..tasks import request_subscription
-
     address, language, components, incidents = _validated_request(
         email, language, components, incidents, incidents_only
     )
-    request_subscription.delay_on_commit(
+    send_task_on_commit(
+        "notifications.request_subscription",
         address,
         language,
         [component.pk for component in components],
@@ -190,7 +188,7 @@ def subscriber_update_preferences(
 ) -> Subscriber:
     """Changes the language and components (none = all) of an active subscriber."""
     language = validate_language(language)
-    components = _components(components)
+    components = chosen_components(components)
     subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
     if subscriber.state != SubscriberState.ACTIVE:
         raise ValidationError(_("This subscription is not active."))
@@ -218,7 +216,16 @@ def subscriber_unsubscribe(subscriber: Subscriber, *, actor=None) -> Subscriber:
     subscriber.confirm_nonce = ""
     subscriber.save(update_fields=["state", "unsubscribed_at", "confirm_nonce", "updated_at"])
     if actor is not None:
-        audit(actor, "subscriber.unsubscribe", subscriber, before, snapshot(subscriber, ["state"]))
+        emit(
+            Event(
+                "subscriber.unsubscribe",
+                subscriber,
+                actor=actor,
+                before=before,
+                after=snapshot(subscriber, ["state"]),
+                public=False,
+            )
+        )
     return subscriber
 
 
@@ -232,7 +239,16 @@ def subscriber_mark_bounced(subscriber: Subscriber, *, actor=None, reason: str =
     subscriber.state = SubscriberState.BOUNCED
     subscriber.save(update_fields=["state", "updated_at"])
     after = {**snapshot(subscriber, ["state"]), "reason": reason[:500]}
-    audit(actor or "bounce hook", "subscriber.bounced", subscriber, before, after)
+    emit(
+        Event(
+            "subscriber.bounced",
+            subscriber,
+            actor=actor or "bounce hook",
+            before=before,
+            after=after,
+            public=False,
+        )
+    )
     return subscriber
 
 

@@ -22,11 +22,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from incidents.events import Event, emit, snapshot
 from incidents.models import Component
 
 from ..models import Subscriber, SubscriberMode, SubscriberState, new_webhook_secret
-from .audit import audit, snapshot
-from .subscribers import _components
+from .subscribers import chosen_components
 
 MAX_ENDPOINT_LENGTH = 2000
 # What the audit log records of a webhook subscriber: never the secret.
@@ -129,7 +129,7 @@ def webhook_subscriber_create(
     ValidationError and creates nothing.
     """
     endpoint = normalize_endpoint(endpoint)
-    chosen = _components(components)
+    chosen = chosen_components(components)
     if (
         Subscriber.objects.select_for_update()
         .filter(mode=SubscriberMode.WEBHOOK, endpoint=endpoint)
@@ -149,12 +149,14 @@ def webhook_subscriber_create(
     subscriber.full_clean()
     subscriber.save()
     subscriber.components.set(chosen)
-    audit(
-        actor,
-        "subscriber.webhook_create",
-        subscriber,
-        None,
-        {**snapshot(subscriber, AUDITED_FIELDS), "components": [c.pk for c in chosen]},
+    emit(
+        Event(
+            "subscriber.webhook_create",
+            subscriber,
+            actor=actor,
+            after={**snapshot(subscriber, AUDITED_FIELDS), "components": [c.pk for c in chosen]},
+            public=False,
+        )
     )
     return subscriber, secret
 
@@ -182,12 +184,15 @@ def webhook_subscriber_disable(
     subscriber.disabled_at = timezone.now()
     subscriber.disabled_reason = (reason or _("Disabled by staff."))[:2000]
     subscriber.save(update_fields=["state", "disabled_at", "disabled_reason", "updated_at"])
-    audit(
-        actor,
-        "subscriber.webhook_disable",
-        subscriber,
-        before,
-        snapshot(subscriber, AUDITED_FIELDS),
+    emit(
+        Event(
+            "subscriber.webhook_disable",
+            subscriber,
+            actor=actor,
+            before=before,
+            after=snapshot(subscriber, AUDITED_FIELDS),
+            public=False,
+        )
     )
     return subscriber
 
@@ -211,8 +216,15 @@ def webhook_subscriber_enable(subscriber: Subscriber, *, actor=None) -> Subscrib
     subscriber.save(
         update_fields=["state", "webhook_failures", "disabled_at", "disabled_reason", "updated_at"]
     )
-    audit(
-        actor, "subscriber.webhook_enable", subscriber, before, snapshot(subscriber, AUDITED_FIELDS)
+    emit(
+        Event(
+            "subscriber.webhook_enable",
+            subscriber,
+            actor=actor,
+            before=before,
+            after=snapshot(subscriber, AUDITED_FIELDS),
+            public=False,
+        )
     )
     return subscriber
 
@@ -243,11 +255,14 @@ def webhook_record_failure(subscriber_id: int, error: str) -> bool:
         ).update(state=SubscriberState.DISABLED, disabled_at=now, disabled_reason=reason[:2000])
         if disabled:
             subscriber = Subscriber.objects.get(pk=subscriber_id)
-            audit(
-                "webhook delivery",
-                "subscriber.webhook_disable",
-                subscriber,
-                {"state": SubscriberState.ACTIVE},
-                snapshot(subscriber, AUDITED_FIELDS),
+            emit(
+                Event(
+                    "subscriber.webhook_disable",
+                    subscriber,
+                    actor="webhook delivery",
+                    before={"state": SubscriberState.ACTIVE},
+                    after=snapshot(subscriber, AUDITED_FIELDS),
+                    public=False,
+                )
             )
     return bool(disabled)

@@ -23,7 +23,7 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}") from None
         try:
-            result = services.accounts_import_csv(content)
+            result = services.accounts_import_csv(content, actor="import_accounts command")
         except ValidationError as error:
             for message in error.messages:
                 self.stderr.write(message)

@@ -4,7 +4,7 @@ import sys
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from incidents.services.backup import import_status
+from incidents.operations.backup import import_status
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from incidents.services.backup import export_status
+from incidents.operations.backup import export_status
 
 
 class Command(BaseCommand):

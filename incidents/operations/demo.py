@@ -16,8 +16,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import services
-from .models import (
+from incidents import services
+from incidents.models import (
     Component,
     ComponentGroup,
     ComponentStatus,
@@ -28,8 +28,8 @@ from .models import (
     RemediationState,
     Translation,
 )
-from .pods.models import AccountPod
-from .pods.services import account_upsert
+from incidents.pods.models import AccountPod
+from incidents.pods.services import account_upsert
 
 PODS = ["Pod 13", "Pod 14", "Pod 17", "Pod 18", "Pod 19", "Pod 20"]
 PRODUCTS = [

@@ -13,7 +13,6 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from incidents import services
-from incidents.demo import load_demo
 from incidents.models import (
     Component,
     ComponentGroup,
@@ -28,10 +27,10 @@ from incidents.models import (
 from incidents.models.translations import Translation
 from incidents.notifications import tokens
 from incidents.notifications.models import Notification, Subscriber, SubscriberState
+from incidents.operations.backup import export_status, import_status
+from incidents.operations.demo import load_demo
 from incidents.pods.models import AccountPod
-from incidents.services.backup import export_status, import_status
-
-from .conftest import utc
+from tests.conftest import utc
 
 NOW = utc(2024, 4, 2, 12, 0)
 

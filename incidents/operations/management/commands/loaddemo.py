@@ -3,8 +3,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
-from incidents.demo import load_demo
 from incidents.models import Component, Incident
+from incidents.operations.demo import load_demo
 from incidents.roles import INCIDENT_MANAGERS, SUPPORT_STAFF
 
 DEMO_USERS = [("support", SUPPORT_STAFF), ("manager", INCIDENT_MANAGERS)]

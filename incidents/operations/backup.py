@@ -30,7 +30,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from ..models import (
+from incidents.events import Event, emit
+from incidents.models import (
     Component,
     ComponentGroup,
     Incident,
@@ -41,10 +42,9 @@ from ..models import (
     RemediationItem,
     UpdateComponentChange,
 )
-from ..models.translations import Translation
-from ..notifications.models import Notification, NotificationState, Subscriber
-from ..pods.models import AccountPod
-from .events import published
+from incidents.models.translations import Translation
+from incidents.notifications.models import Notification, NotificationState, Subscriber
+from incidents.pods.models import AccountPod
 
 FORMAT = "statuspage-backup"
 VERSION = 1
@@ -470,7 +470,7 @@ def import_status(data: Any, *, replace: bool = False) -> dict[str, int]:
         )
         counts["accounts"] += 1
 
-    published()
+    emit(Event("site.import", after={"replace": replace, **counts}))
     return counts
 
 
