@@ -12,6 +12,19 @@ from django.template.response import TemplateResponse
 from ..models import IncidentUpdate
 
 
+class ReadOnlyMixin:
+    """A record the admin shows and never changes (the audit log, deliveries)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class ServiceDeleteMixin:
     """Routes the admin's deletes through the model's delete service."""
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from incidents.admin.mixins import ReadOnlyMixin
+
 from .models import AuditLog
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["created_at", "actor_repr", "action", "target_repr"]
     list_filter = ["action"]
     search_fields = ["actor_repr", "action", "target_repr"]
@@ -18,12 +20,3 @@ class AuditLogAdmin(admin.ModelAdmin):
         "target_repr", "before", "after",
     ]  # fmt: skip
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -15,6 +15,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from incidents.admin.mixins import ReadOnlyMixin
+
 from .forms import WebhookSubscriberForm
 from .models import Delivery, DeliveryState, Notification, NotificationState, Subscriber
 from .services import notifications as service
@@ -23,17 +25,6 @@ from .services import webhooks as webhook_service
 from .services.audience import summarize
 
 REVIEWABLE = (NotificationState.AWAITING_CONFIRMATION, NotificationState.AWAITING_APPROVAL)
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)

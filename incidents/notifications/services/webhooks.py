@@ -116,6 +116,12 @@ def normalize_endpoint(value: str) -> str:
     return value
 
 
+def _audit(action: str, subscriber: Subscriber, *, actor, before=None, **extra) -> None:
+    """The audit entry of a webhook change: its audited fields after (and before) it."""
+    after = {**snapshot(subscriber, AUDITED_FIELDS), **extra}
+    emit(Event(action, subscriber, actor=actor, before=before, after=after, public=False))
+
+
 @transaction.atomic
 def webhook_subscriber_create(
     *, endpoint: str, components: Iterable[Component] = (), actor=None
@@ -149,15 +155,7 @@ def webhook_subscriber_create(
     subscriber.full_clean()
     subscriber.save()
     subscriber.components.set(chosen)
-    emit(
-        Event(
-            "subscriber.webhook_create",
-            subscriber,
-            actor=actor,
-            after={**snapshot(subscriber, AUDITED_FIELDS), "components": [c.pk for c in chosen]},
-            public=False,
-        )
-    )
+    _audit("subscriber.webhook_create", subscriber, actor=actor, components=[c.pk for c in chosen])
     return subscriber, secret
 
 
@@ -184,16 +182,7 @@ def webhook_subscriber_disable(
     subscriber.disabled_at = timezone.now()
     subscriber.disabled_reason = (reason or _("Disabled by staff."))[:2000]
     subscriber.save(update_fields=["state", "disabled_at", "disabled_reason", "updated_at"])
-    emit(
-        Event(
-            "subscriber.webhook_disable",
-            subscriber,
-            actor=actor,
-            before=before,
-            after=snapshot(subscriber, AUDITED_FIELDS),
-            public=False,
-        )
-    )
+    _audit("subscriber.webhook_disable", subscriber, actor=actor, before=before)
     return subscriber
 
 
@@ -216,16 +205,7 @@ def webhook_subscriber_enable(subscriber: Subscriber, *, actor=None) -> Subscrib
     subscriber.save(
         update_fields=["state", "webhook_failures", "disabled_at", "disabled_reason", "updated_at"]
     )
-    emit(
-        Event(
-            "subscriber.webhook_enable",
-            subscriber,
-            actor=actor,
-            before=before,
-            after=snapshot(subscriber, AUDITED_FIELDS),
-            public=False,
-        )
-    )
+    _audit("subscriber.webhook_enable", subscriber, actor=actor, before=before)
     return subscriber
 
 
@@ -255,14 +235,10 @@ def webhook_record_failure(subscriber_id: int, error: str) -> bool:
         ).update(state=SubscriberState.DISABLED, disabled_at=now, disabled_reason=reason[:2000])
         if disabled:
             subscriber = Subscriber.objects.get(pk=subscriber_id)
-            emit(
-                Event(
-                    "subscriber.webhook_disable",
-                    subscriber,
-                    actor="webhook delivery",
-                    before={"state": SubscriberState.ACTIVE},
-                    after=snapshot(subscriber, AUDITED_FIELDS),
-                    public=False,
-                )
+            _audit(
+                "subscriber.webhook_disable",
+                subscriber,
+                actor="webhook delivery",
+                before={"state": SubscriberState.ACTIVE},
             )
     return bool(disabled)
