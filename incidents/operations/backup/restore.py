@@ -1,28 +1,8 @@
-"""Backups: the whole status page as one JSON document, and its all-or-nothing restore.
-
-`export_status()` writes components, groups, incidents and maintenance (with their updates,
-component changes, affected components and postmortems with remediation items), incident
-templates, subscribers (state, language, components, followed incidents and the keys their
-links are signed with, so links in mails already sent keep working) and the notification
-history, translations (with their review and the English revision they were made from) and
-the account → pod mapping. Webhook subscribers keep their endpoint and signing secret. Public
-ids and timestamps are kept, so a restored site serves the same pages and API answers.
-
-Not exported: staff accounts and API keys (credentials belong to the new installation;
-authors and publishers are matched again by username when such a user exists), delivery
-rows and the audit log (operational records of the old installation).
-
-`import_status()` is a restore, not a series of staff actions: it does not post updates or
-record notifications, so nobody is mailed. It checks the format, validates every object
-(`full_clean`) and every reference before anything is kept, and runs in one transaction: a
-document with one bad value leaves the database as it was. A send that was queued or in
-progress when the backup was taken is restored as stopped, so a restore never sends mail on
-its own; one awaiting staff review waits for them again.
-"""
+"""The all-or-nothing restore of an exported document (see the package)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -46,179 +26,23 @@ from incidents.models.translations import Translation
 from incidents.notifications.models import Notification, NotificationState, Subscriber
 from incidents.pods.models import AccountPod
 
-FORMAT = "statuspage-backup"
-VERSION = 1
-TIMESTAMPS = ("created_at", "updated_at")
-
-
-def own_fields(model: type[models.Model], *, exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
-    """A model's own columns in the backup: every concrete field but its database id, its
-    relations (exported as references beside them) and those named in `exclude`. Derived, so
-    a field added to a model is backed up unless someone decides it must not be."""
-    return tuple(
-        field.name
-        for field in model._meta.concrete_fields
-        if not field.primary_key and not field.is_relation and field.name not in exclude
-    )
-
-
-GROUP_FIELDS = own_fields(ComponentGroup)
-COMPONENT_FIELDS = own_fields(Component)
-INCIDENT_FIELDS = own_fields(Incident)
-UPDATE_FIELDS = own_fields(IncidentUpdate)
-POSTMORTEM_FIELDS = own_fields(Postmortem)
-REMEDIATION_FIELDS = own_fields(RemediationItem)
-TEMPLATE_FIELDS = own_fields(IncidentTemplate)
-SUBSCRIBER_FIELDS = own_fields(Subscriber)
-# The translated object and a notification's source are exported as references.
-TRANSLATION_FIELDS = own_fields(Translation, exclude=("object_id",))
-ACCOUNT_FIELDS = own_fields(AccountPod)
-NOTIFICATION_FIELDS = own_fields(Notification, exclude=("source_id",))
-# A restore never starts sending by itself.
-RESTORED_AS_STOPPED = (NotificationState.QUEUED, NotificationState.SENDING)
-
-
-# Export
-
-
-def _value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def _plain(obj: models.Model, fields: tuple[str, ...]) -> dict[str, Any]:
-    return {name: _value(getattr(obj, name)) for name in fields}
-
-
-def _username(user) -> str | None:
-    return user.get_username() if user is not None else None
-
-
-def export_status() -> dict[str, Any]:
-    """The whole status page as a JSON-serializable dict (see the module docstring)."""
-    groups = [_plain(g, GROUP_FIELDS) for g in ComponentGroup.objects.order_by("pk")]
-    components = [
-        {**_plain(c, COMPONENT_FIELDS), "group": c.group.public_id if c.group_id else None}
-        for c in Component.objects.select_related("group").order_by("pk")
-    ]
-    incidents = []
-    queryset = Incident.objects.order_by("pk").prefetch_related(
-        "affected__component",
-        "updates__author",
-        "updates__component_changes__component",
-    )
-    for incident in queryset:
-        postmortem = Postmortem.objects.filter(incident=incident).first()
-        incidents.append(
-            {
-                **_plain(incident, INCIDENT_FIELDS),
-                "affected": [
-                    {"component": row.component.public_id, "status": row.status}
-                    for row in incident.affected.all()
-                ],
-                "updates": [
-                    {
-                        **_plain(update, UPDATE_FIELDS),
-                        "author": _username(update.author),
-                        "component_changes": [
-                            {
-                                "component": change.component.public_id,
-                                "old_status": change.old_status,
-                                "new_status": change.new_status,
-                            }
-                            for change in update.component_changes.all()
-                        ],
-                    }
-                    for update in incident.updates.all()
-                ],
-                "postmortem": _export_postmortem(postmortem) if postmortem else None,
-            }
-        )
-    templates = [
-        {
-            **_plain(t, TEMPLATE_FIELDS),
-            "components": sorted(t.components.values_list("public_id", flat=True)),
-        }
-        for t in IncidentTemplate.objects.order_by("pk")
-    ]
-    subscribers = [
-        {
-            **_plain(s, SUBSCRIBER_FIELDS),
-            "components": sorted(c.public_id for c in s.components.all()),
-            "incidents": sorted(i.public_id for i in s.incidents.all()),
-        }
-        for s in Subscriber.objects.order_by("pk").prefetch_related("components", "incidents")
-    ]
-    notifications = [
-        {
-            **_plain(n, NOTIFICATION_FIELDS),
-            "incident": n.incident.public_id if n.incident_id else None,
-            "update": n.update.public_id if n.update_id else None,
-            "components": sorted(c.public_id for c in n.components.all()),
-        }
-        for n in Notification.objects.order_by("pk")
-        .select_related("incident", "update")
-        .prefetch_related("components")
-    ]
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "exported_at": timezone.now().isoformat(),
-        "component_groups": groups,
-        "components": components,
-        "incidents": incidents,
-        "incident_templates": templates,
-        "subscribers": subscribers,
-        "notifications": notifications,
-        "translations": [_export_translation(t) for t in _translations()],
-        "accounts": [
-            {**_plain(a, ACCOUNT_FIELDS), "pod": a.pod.public_id}
-            for a in AccountPod.objects.select_related("pod").order_by("pk")
-        ],
-    }
-
-
-def _translations():
-    return Translation.objects.order_by("pk").select_related(
-        "incident", "reviewed_by", "content_type"
-    )
-
-
-def _translated_object(translation: Translation) -> dict[str, Any]:
-    """Which text a translation belongs to, by public references (pks change on restore)."""
-    target = translation.content_object
-    if isinstance(target, Incident):
-        return {"type": "incident"}
-    if isinstance(target, IncidentUpdate):
-        return {"type": "update", "id": target.public_id}
-    if isinstance(target, Postmortem):
-        return {"type": "postmortem"}
-    return {"type": "remediation_item", "position": target.position}
-
-
-def _export_translation(translation: Translation) -> dict[str, Any]:
-    return {
-        **_plain(translation, TRANSLATION_FIELDS),
-        "incident": translation.incident.public_id,
-        "object": _translated_object(translation),
-        "reviewed_by": _username(translation.reviewed_by),
-    }
-
-
-def _export_postmortem(postmortem: Postmortem) -> dict[str, Any]:
-    return {
-        **_plain(postmortem, POSTMORTEM_FIELDS),
-        "published_by": _username(postmortem.published_by),
-        "remediation_items": [
-            _plain(item, REMEDIATION_FIELDS) for item in postmortem.remediation_items.all()
-        ],
-    }
-
-
-# Import
+from .fields import (
+    ACCOUNT_FIELDS,
+    COMPONENT_FIELDS,
+    FORMAT,
+    GROUP_FIELDS,
+    INCIDENT_FIELDS,
+    NOTIFICATION_FIELDS,
+    POSTMORTEM_FIELDS,
+    REMEDIATION_FIELDS,
+    RESTORED_AS_STOPPED,
+    SUBSCRIBER_FIELDS,
+    TEMPLATE_FIELDS,
+    TIMESTAMPS,
+    TRANSLATION_FIELDS,
+    UPDATE_FIELDS,
+    VERSION,
+)
 
 
 def is_empty() -> bool:
