@@ -28,9 +28,11 @@ class IncidentsConfig(AppConfig):
             tasks,  # noqa: F401  (the services send these by name)
         )
         from .cache import bump_after
+        from .purge import purge_after
         from .services.translations import translate_after
 
-        # A new version of every public page at each public change and after its commit;
-        # machine translations follow the English text.
+        # A new version of every public page at each public change and after its commit, the
+        # shared caches in front purged; machine translations follow the English text.
         events.listener(bump_after, also_before_commit=True)
+        events.listener(purge_after)
         events.listener(translate_after)

@@ -1,7 +1,19 @@
-"""The public pages and API from a shared cache, safe under a thundering herd.
+"""The public pages and API: one cache design, declared where the views are.
 
-- Keys carry a content version that every publishing service replaces (through
-  the domain events, `bump_after`), so the request after a new update renders it: no TTL wait.
+A view declares itself public with `@public_page(query=..., keys=...)`: its answer is the same
+for everyone who asks for the same address (path, language prefix, and the values of the
+`query` parameters it reads, the only ones kept) and it shows the content named by its
+surrogate `keys`. From that declaration alone come:
+
+- the key of the page cache here (language, path, canonical query) and of the answers kept
+  before Django (`incidents.cache_replay`);
+- the HTTP a shared cache (Varnish, a CDN) needs: `Vary: Accept-Encoding` only, a short
+  `max-age`, a longer `s-maxage`, `stale-while-revalidate`, `stale-if-error`, and the surrogate
+  keys (`xkey`, `Surrogate-Key`) that `incidents.purge` purges after each change.
+
+The page cache:
+- Keys carry a content version that every public change replaces (the domain events,
+  `bump_after`), so the request after a new update renders it: no TTL wait.
 - On a miss, one request renders (it holds a short lock); the others serve the previous
   version of the same page when there is one, or wait briefly for the winner.
 - When rendering fails (the database is down) the last good copy is served, marked
@@ -9,10 +21,6 @@
 - When the cache is down pages are rendered uncached (a warning is logged), never a 500.
 
 Only anonymous-safe responses are stored: the pages carry no per-visitor data.
-
-In front of Django, `CachedAnswers` (statuspage/wsgi.py) replays, per process, the answer Django
-last gave to the same request while its content version is current, so that a hit costs a
-cache lookup of the version instead of a pass through Django.
 """
 
 from __future__ import annotations
@@ -20,20 +28,15 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
-import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Iterable
-from email.utils import parsedate_to_datetime
 from typing import NamedTuple
 
-from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, QueryDict
-from django.http.cookie import parse_cookie
 from django.urls import Resolver404, resolve
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
@@ -53,8 +56,17 @@ RETRY_SECONDS = 5.0
 LOCK_SECONDS = 10
 WAIT_SECONDS = 2.0
 POLL_SECONDS = 0.02
-# What a CDN or browser may keep: a few seconds, then revalidate (ETag / Last-Modified).
-CDN_MAX_AGE = 5
+# What a browser may keep: a few seconds, then revalidate (ETag / Last-Modified). A shared
+# cache keeps a page as long as the page cache does, since it is purged at every change; it
+# refreshes in the background for a while, and keeps serving for a day when the origin fails.
+BROWSER_MAX_AGE = 5
+SHARED_MAX_AGE = FRESH_SECONDS
+STALE_WHILE_REVALIDATE = 30
+STALE_IF_ERROR = 24 * 3600
+# Every public answer carries this surrogate key (a purge of everything); `lang-<code>` too.
+SITE_KEY = "statuspage"
+# What a public page shows unless it says otherwise: the lists of incidents and the components.
+DEFAULT_KEYS = ("lists", "components")
 
 
 class CacheUnavailable(Exception):
@@ -153,38 +165,46 @@ def _thaw(frozen: dict, state: str, accepts_gzip: bool) -> HttpResponse:
     return response
 
 
-def _finish(response: HttpResponse) -> HttpResponse:
-    patch_cache_control(response, public=True, max_age=CDN_MAX_AGE)
-    return response
-
-
-def public_page(view=None, *, query: Iterable[str] = ()):
+def public_page(view=None, *, query: Iterable[str] = (), keys: Iterable[str] = DEFAULT_KEYS):
     """Declares a view's answers public and cacheable (it answers GET and HEAD only).
 
     Its answer must be the same for everyone who asks for the same path in the same language
     with the same values of the `query` parameters, the only ones it reads. Any other parameter
     is dropped before the view runs: it can neither change the answer nor add a cache entry.
+    `keys` name what it shows, for purging shared caches: "lists" (the lists of incidents),
+    "components" (component states), "incident-{public_id}" (formatted with the URL's
+    arguments). See `incidents.purge` for which change purges which key.
     """
 
     def declare(view):
-        return declare_public(require_safe(view), query=query)
+        return declare_public(require_safe(view), query=query, keys=keys)
 
     return declare(view) if view is not None else declare
 
 
-def declare_public(view, *, query: Iterable[str] = ()):
+def declare_public(view, *, query: Iterable[str] = (), keys: Iterable[str] = DEFAULT_KEYS):
     """Marks `view` as `public_page` does, for views that check their methods themselves."""
     view.public_query = tuple(sorted(set(query)))
+    view.public_keys = tuple(keys)
     return view
 
 
-def public_query(request) -> tuple[str, ...] | None:
-    """The query parameters the view of this address reads, when it is a public page."""
+class Declaration(NamedTuple):
+    query: tuple[str, ...]  # the parameters the page reads
+    keys: tuple[str, ...]  # its surrogate keys, formatted for this address
+
+
+def declaration(path: str) -> Declaration | None:
+    """What the view of `path` declared, when it is a public page."""
     try:
-        match = resolve(request.path_info)
+        match = resolve(path)
     except Resolver404:
         return None
-    return getattr(match.func, "public_query", None)
+    query = getattr(match.func, "public_query", None)
+    if query is None:
+        return None
+    keys = tuple(key.format(**match.kwargs) for key in match.func.public_keys)
+    return Declaration(query, keys)
 
 
 def _canonical_query(request, names: tuple[str, ...]) -> str:
@@ -218,22 +238,68 @@ class PublicPageCacheMiddleware:
     def __call__(self, request):
         if request.method != "GET":
             return self.get_response(request)
-        names = public_query(request)
-        if names is None:
+        declared = declaration(request.path_info)
+        if declared is None:
             return self.get_response(request)
-        query = _canonical_query(request, names)
-        page = f"{get_language()}:{request.path}" + (f"?{query}" if query else "")
+        query = _canonical_query(request, declared.query)
+        language = get_language()
+        request.public_keys = (SITE_KEY, f"lang-{language}", *declared.keys)
+        page = f"{language}:{request.path}" + (f"?{query}" if query else "")
         try:
             accepts_gzip = "gzip" in request.headers.get("Accept-Encoding", "")
             version = content_version()
             # For the layer before Django (CachedAnswers): which version this answer is of.
             request.META[ANSWER_VERSION] = version
-            return _finish(_serve(page, lambda: self.get_response(request), accepts_gzip, version))
+            return _serve(page, lambda: self.get_response(request), accepts_gzip, version)
         except CacheUnavailable as error:
             logger.warning("cache unavailable, rendering %s uncached: %s", page, error)
             response = self.get_response(request)
             response["X-Cache"] = "BYPASS"
-            return _finish(response)
+            return response
+
+
+class SharedCacheHeadersMiddleware:
+    """The HTTP of a public answer, set last on its way out (it is the outermost middleware):
+    what the middleware inside added for one visitor (`Vary: Cookie` from the session,
+    `Accept-Language` from the locale middleware, `Origin` from CORS) is replaced by what the
+    declaration says, so that a shared cache keeps one copy per address and encoding.
+
+    The public API also answers `Access-Control-Allow-Origin: *` on every answer, errors
+    included, with or without an `Origin` (as Statuspage does).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path_info.startswith("/api/v2/"):
+            response["Access-Control-Allow-Origin"] = "*"
+            if "Vary" in response:
+                _drop_vary(response, "origin")
+        keys = getattr(request, "public_keys", None)
+        if keys is None or response.status_code not in (200, 304):
+            return response
+        if response.cookies:  # one visitor's: never for a shared cache
+            response["Cache-Control"] = "private, no-cache"
+            return response
+        response["Vary"] = "Accept-Encoding"
+        stale = response.get("X-Status-Stale") == "1"
+        shared = BROWSER_MAX_AGE if stale else SHARED_MAX_AGE
+        response["Cache-Control"] = (
+            f"public, max-age={BROWSER_MAX_AGE}, s-maxage={shared}, "
+            f"stale-while-revalidate={STALE_WHILE_REVALIDATE}, stale-if-error={STALE_IF_ERROR}"
+        )
+        response["xkey"] = response["Surrogate-Key"] = " ".join(keys)
+        return response
+
+
+def _drop_vary(response: HttpResponse, name: str) -> None:
+    kept = [v.strip() for v in response["Vary"].split(",") if v.strip().lower() != name]
+    if kept:
+        response["Vary"] = ", ".join(kept)
+    else:
+        del response["Vary"]
 
 
 # Cache backends limit key length (memcached: 250); a longer query string is hashed.
@@ -281,158 +347,3 @@ def _serve(page: str, render, accepts_gzip: bool, version: str) -> HttpResponse:
     _call(cache.set, key, frozen, FRESH_SECONDS)
     _call(cache.set, stale_key, frozen, STALE_SECONDS)
     return _thaw(frozen, "MISS", accepts_gzip)
-
-
-# -- before Django -----------------------------------------------------------------------
-
-# Every request input that can change the answer to a public GET or HEAD, besides the language
-# cookie and whether gzip is accepted: the address; the host (allowed or not) and scheme (HSTS,
-# the HTTPS redirect), as given directly or by the proxy; Accept-Language (`/` redirects a first
-# visit, the API has no language prefix) and Origin (CORS headers).
-_INPUTS = (
-    "REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING",
-    "HTTP_HOST", "HTTP_X_FORWARDED_HOST", "SERVER_NAME", "SERVER_PORT",
-    "wsgi.url_scheme", "HTTP_X_FORWARDED_PROTO", "HTTP_ACCEPT_LANGUAGE", "HTTP_ORIGIN",
-)  # fmt: skip
-# What a 304 keeps of the answer (as Django's conditional GET does).
-_NOT_MODIFIED_KEEPS = {
-    "cache-control", "content-location", "etag", "expires", "last-modified", "vary",
-}  # fmt: skip
-
-
-class _Answer(NamedTuple):
-    version: str  # the content version it was rendered for
-    kept_at: float  # time.monotonic()
-    status: str
-    headers: list[tuple[str, str]]
-    body: bytes
-    not_modified_headers: list[tuple[str, str]]  # what a 304 carries
-    etag: str
-    last_modified: str
-
-
-class CachedAnswers:
-    """WSGI middleware: answers the public pages' cache hits without entering Django.
-
-    A hit in the page cache above still costs a pass through Django (request, a dozen
-    middleware, response): most of what serving a cached page costs. This layer keeps, per
-    process, the last answer Django gave to each public GET or HEAD, status, headers of every
-    middleware and body, and replays it byte for byte to the same request (the same inputs,
-    `_INPUTS`) while the content version it was rendered for is still current (and for at most
-    FRESH_SECONDS, as the page cache): one lookup of the version in the shared cache, so a new
-    update shows on the very next request here too.
-
-    Only answers the page cache marked as its own (a hit or a fresh render, 200), asked for with
-    no parameter the page does not read, and that set no cookie are kept: a stale copy, a
-    redirect, an error or an uncached answer always goes through Django again.
-    When the cache cannot be reached, every request goes to Django, which renders uncached.
-    """
-
-    def __init__(self, app, max_bytes: int | None = None):
-        self.app = app
-        self.max_bytes = max_bytes or settings.ANSWER_CACHE_BYTES
-        self.answers: OrderedDict[tuple, _Answer] = OrderedDict()
-        self.size = 0
-        self.lock = threading.Lock()
-
-    def __call__(self, environ, start_response):
-        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
-            return self.app(environ, start_response)
-        key = _request_inputs(environ)
-        with self.lock:
-            answer = self.answers.get(key)
-        if answer is not None:
-            try:
-                current = content_version()
-            except CacheUnavailable:
-                current = None
-            if answer.version == current and time.monotonic() - answer.kept_at < FRESH_SECONDS:
-                if _not_modified(environ, answer.etag, answer.last_modified):
-                    start_response("304 Not Modified", answer.not_modified_headers)
-                    return []
-                start_response(answer.status, answer.headers)
-                return [answer.body]
-        return self._record(key, environ, start_response)
-
-    def _record(self, key, environ, start_response):
-        """Lets Django answer, and keeps the answer when the page cache vouches for it."""
-        answered = {}
-        asked_query = environ.get("QUERY_STRING", "")
-
-        def capture(status, headers, exc_info=None):
-            answered.update(status=status, headers=headers)
-            return start_response(status, headers, exc_info)
-
-        result = self.app(environ, capture)
-        headers = answered.get("headers", ())
-        names = {n.lower(): v for n, v in headers}
-        version = environ.get(ANSWER_VERSION)
-        # A cookie is one visitor's (a session ending, say): never replayed to another. A
-        # request with parameters the page does not read (the page cache dropped them) is
-        # answered but not kept: the answers kept are bounded by the pages, not by the URLs.
-        if not (
-            answered.get("status", "").startswith("200 ")
-            and version
-            and names.get("x-cache") in ("HIT", "MISS")
-            and "set-cookie" not in names
-            and environ.get("QUERY_STRING", "") == asked_query
-        ):
-            return result
-        try:
-            body = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()
-        replayed = [(n, "HIT" if n.lower() == "x-cache" else v) for n, v in headers]
-        answer = _Answer(
-            version=version,
-            kept_at=time.monotonic(),
-            status=answered["status"],
-            headers=replayed,
-            body=body,
-            not_modified_headers=[(n, v) for n, v in replayed if n.lower() in _NOT_MODIFIED_KEEPS],
-            etag=names.get("etag", ""),
-            last_modified=names.get("last-modified", ""),
-        )
-        self._keep(key, answer)
-        return [body]
-
-    def _keep(self, key, answer: _Answer) -> None:
-        size = len(answer.body)
-        if size > self.max_bytes:
-            return
-        with self.lock:
-            previous = self.answers.pop(key, None)
-            if previous is not None:
-                self.size -= len(previous.body)
-            self.answers[key] = answer
-            self.size += size
-            while self.size > self.max_bytes:
-                _key, evicted = self.answers.popitem(last=False)
-                self.size -= len(evicted.body)
-
-
-def _request_inputs(environ) -> tuple:
-    cookies = environ.get("HTTP_COOKIE")
-    language = None
-    if cookies and settings.LANGUAGE_COOKIE_NAME in cookies:
-        language = parse_cookie(cookies).get(settings.LANGUAGE_COOKIE_NAME)
-    gzip_accepted = "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "")
-    return (*map(environ.get, _INPUTS), language, gzip_accepted)
-
-
-def _not_modified(environ, etag: str, last_modified: str) -> bool:
-    """RFC 9110 13.1.2/13.1.3 for a GET or HEAD: If-None-Match decides when present."""
-    tags = environ.get("HTTP_IF_NONE_MATCH")
-    since = environ.get("HTTP_IF_MODIFIED_SINCE")
-    if tags is not None:
-        etag = etag.removeprefix("W/")
-        return any(
-            tag.strip() == "*" or tag.strip().removeprefix("W/") == etag for tag in tags.split(",")
-        )
-    if since is None or not last_modified:
-        return False
-    try:
-        return parsedate_to_datetime(last_modified) <= parsedate_to_datetime(since)
-    except (TypeError, ValueError):
-        return False

@@ -184,7 +184,7 @@ def calendar_maintenances():
     )
 
 
-@public_page
+@public_page(keys=("lists",))
 def maintenance_calendar(request: HttpRequest) -> HttpResponse:
     """`/maintenance.ics`: one VEVENT per maintenance window, times in UTC, stable UIDs."""
     host = urlsplit(settings.SITE_URL).hostname or "localhost"

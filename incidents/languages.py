@@ -4,12 +4,15 @@ English is the default and has no URL prefix; every other language of the LANGUA
 lives under its own prefix (`/it/`, `/pt-br/`). A page's language is decided by its URL alone,
 so the public page cache, keyed by language and path, stays correct.
 
-The one exception is `/` for a first-time visitor: when their browser prefers a language we
-have (Accept-Language) and they have not chosen one with the switcher (the language cookie),
-they are redirected to that language's status page. That redirect depends on request headers,
-so it is answered before the page cache, marked `Cache-Control: private` and
-`Vary: Accept-Language, Cookie`; the English `/` carries the same `Vary`, so that no shared
-cache hands the English page to a visitor who would have been redirected.
+The one exception is `/`: a visitor who chose a language with the switcher (the language
+cookie), or whose browser prefers one we have (Accept-Language), is redirected to that
+language's status page (`root_language` decides). The redirect is answered before the page
+cache and marked `Cache-Control: private`. The English `/` itself varies on
+`Accept-Encoding` only, so that a shared cache keeps one copy of it: the cache in front must
+make the same decision before it serves that copy. The shipped Varnish configuration does
+(deploy/varnish/default.vcl), as do the answers kept before Django (`incidents.cache_replay`);
+behind a CDN without such a rule, `/` is the English page for everyone and the language links
+lead to the others.
 """
 
 from __future__ import annotations
@@ -19,13 +22,17 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.http import HttpResponseRedirect
+from django.http.cookie import parse_cookie
 from django.urls import translate_url
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language, get_language_from_request, get_language_info
+from django.utils.translation import (
+    get_language,
+    get_language_info,
+    get_supported_language_variant,
+)
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_safe
-
-ROOT_VARY = ("Accept-Language", "Cookie")
 
 
 def codes() -> list[str]:
@@ -97,6 +104,23 @@ def switch(request, code: str):
     return response
 
 
+def root_language(cookie_header: str | None, accept_language: str | None) -> str:
+    """The language `/` is for this visitor: the switcher's choice (the language cookie),
+    else the browser's most preferred language the site has, else the default."""
+    if cookie_header and settings.LANGUAGE_COOKIE_NAME in cookie_header:
+        chosen = parse_cookie(cookie_header).get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen in codes():
+            return chosen
+    for tag, _quality in parse_accept_lang_header(accept_language or ""):
+        if tag == "*":
+            break
+        try:
+            return get_supported_language_variant(tag)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
 class RootLanguageMiddleware:
     """Sends a first visit of `/` to the visitor's language; see the module docstring.
 
@@ -110,13 +134,12 @@ class RootLanguageMiddleware:
     def __call__(self, request):
         if request.path_info != "/" or request.method not in ("GET", "HEAD"):
             return self.get_response(request)
-        # The cookie (a choice made with the switcher) wins over the browser's preference.
-        preferred = get_language_from_request(request)
-        if preferred != settings.LANGUAGE_CODE:
-            query = request.META.get("QUERY_STRING", "")
-            response = HttpResponseRedirect(home_url(preferred) + (f"?{query}" if query else ""))
-            patch_cache_control(response, private=True, max_age=0)
-        else:
-            response = self.get_response(request)
-        patch_vary_headers(response, ROOT_VARY)
+        preferred = root_language(
+            request.META.get("HTTP_COOKIE"), request.META.get("HTTP_ACCEPT_LANGUAGE")
+        )
+        if preferred == settings.LANGUAGE_CODE:
+            return self.get_response(request)
+        query = request.META.get("QUERY_STRING", "")
+        response = HttpResponseRedirect(home_url(preferred) + (f"?{query}" if query else ""))
+        patch_cache_control(response, private=True, max_age=0)
         return response

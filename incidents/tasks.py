@@ -61,3 +61,20 @@ def translate_incident(self, incident_id: int) -> int:
             logger.error("machine translation of incident %s failed: %s", incident_id, error)
             return 0
         raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
+
+
+@shared_task(bind=True, max_retries=12)
+def purge_shared_cache(self, url: str, keys: list[str]) -> bool:
+    """Purges `keys` from the shared cache at `url` (see `incidents.purge`); a failure is
+    logged and retried with backoff (5 s doubling, at most 5 minutes apart, about half an
+    hour in all), after which the answers' `s-maxage` bounds the staleness."""
+    from .purge import PurgeFailed, purge
+
+    try:
+        purge(url, keys)
+    except PurgeFailed as error:
+        logger.warning("purging %s from %s failed: %s", " ".join(keys), url, error)
+        if self.request.is_eager:
+            return False  # run in place (no worker): the request that published must not wait
+        raise self.retry(exc=error, countdown=min(300, 5 * 2**self.request.retries)) from error
+    return True

@@ -18,7 +18,7 @@ def status(request):
     return render(request, "incidents/status.html", {"page": selectors.status_page()})
 
 
-@public_page
+@public_page(keys=("incident-{public_id}", "components"))
 def incident(request, public_id: str):
     try:
         found = selectors.incident_detail(public_id)
@@ -53,7 +53,7 @@ def _month(value: str | None) -> date | None:
     return first
 
 
-@public_page(query=("month", "component", "group"))
+@public_page(query=("month", "component", "group"), keys=("lists",))
 def history(request):
     """Past incidents and maintenance by month: ?month=2024-03, ?component=<id>, ?group=<id>."""
     component = group = None

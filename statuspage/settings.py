@@ -60,6 +60,15 @@ def _rate(name: str, default: str) -> str:
     return value
 
 
+def _urls(name: str) -> list[str]:
+    """A comma-separated list of http(s) addresses."""
+    urls = [url.strip() for url in env.list(name, default=[]) if url.strip()]
+    for url in urls:
+        if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", url):
+            raise ImproperlyConfigured(f"{name}: {url!r} is not an http(s) address.")
+    return urls
+
+
 def _timezones(name: str, default: list[str]) -> list[tuple[str, str]]:
     """Items "<tz database name>=<label>", e.g. "America/Los_Angeles=PT"."""
     zones = []
@@ -117,6 +126,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a public answer's Vary, Cache-Control and surrogate keys, as its declaration
+    # says, whatever the middleware inside added for one visitor.
+    "incidents.cache.SharedCacheHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Every /api/ answer JSON (404, 405, 413, 500 included); bodies over the limit refused
     # before anything reads them; NUL characters refused; HEAD answered as GET, OPTIONS with
@@ -436,5 +448,9 @@ CORS_URLS_REGEX = r"^/api/v2/.*$"
 # which every request from that address is refused, right key or not, until the window ends.
 API_RATE = _rate("API_RATE", "60/m")
 API_AUTH_FAILURE_RATE = _rate("API_AUTH_FAILURE_RATE", "20/m")
-# Memory per web process for answers replayed before Django (incidents.cache.CachedAnswers).
+# The shared caches (Varnish, a CDN's purge endpoint) told of every public change: each gets
+# `PURGE` with the surrogate keys to drop in `xkey-purge`, from the worker (incidents.purge).
+CACHE_PURGE_URLS = _urls("CACHE_PURGE_URLS")
+CACHE_PURGE_TIMEOUT = 5  # seconds per purge request; a slow cache never holds a publish
+# Memory per web process for answers replayed before Django (incidents.cache_replay.CachedAnswers).
 ANSWER_CACHE_BYTES = 32 * 1024 * 1024

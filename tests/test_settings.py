@@ -62,6 +62,8 @@ def test_production_starts_when_configured():
         ("WEBHOOK_ALLOW_HTTP", "maybe"),
         ("CELERY_TASK_ALWAYS_EAGER", "ture"),
         ("WEBHOOK_TIMEOUT", "soon"),
+        ("CACHE_PURGE_URLS", "varnish:6081"),  # no scheme
+        ("CACHE_PURGE_URLS", "http://127.0.0.1:6081/, ftp://cdn.example.com/"),
     ],
 )
 def test_malformed_value_refuses_to_start_naming_the_variable(name, value):
@@ -83,7 +85,8 @@ def test_malformed_sqlite_busy_timeout_refuses_to_start():
 def test_well_formed_values_are_read():
     script = (
         "from statuspage import settings as s; "
-        "print(repr((s.STATUS_TIMEZONES, s.WEBHOOK_ALLOW_HTTP, s.NOTIFY_WIDE_MIN_AUDIENCE)))"
+        "print(repr((s.STATUS_TIMEZONES, s.WEBHOOK_ALLOW_HTTP, s.NOTIFY_WIDE_MIN_AUDIENCE,"
+        " s.CACHE_PURGE_URLS)))"
     )
     result = subprocess.run(
         [sys.executable, "-c", script],
@@ -93,12 +96,16 @@ def test_well_formed_values_are_read():
             "STATUS_TIMEZONES": "Europe/Rome=CET, UTC=UTC",
             "WEBHOOK_ALLOW_HTTP": "off",
             "NOTIFY_WIDE_MIN_AUDIENCE": "0",
+            "CACHE_PURGE_URLS": "http://127.0.0.1:6081/, https://purge.cdn.example.com/svc",
         },
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "([('Europe/Rome', 'CET'), ('UTC', 'UTC')], False, 0)"
+    assert result.stdout.strip() == (
+        "([('Europe/Rome', 'CET'), ('UTC', 'UTC')], False, 0,"
+        " ['http://127.0.0.1:6081/', 'https://purge.cdn.example.com/svc'])"
+    )
 
 
 def test_email_url_variants(tmp_path):

@@ -1,4 +1,5 @@
-"""Incident templates: prepared wording for new incidents and updates."""
+"""Incident templates: prepared wording for new incidents and updates (staff-only: their
+changes are audited but leave the public pages cached)."""
 
 from __future__ import annotations
 
@@ -21,12 +22,14 @@ def incident_template_save(
     if components is not None:
         template.components.set(components)
     action = "template.update" if before else "template.create"
-    emit(Event(action, template, actor=actor, before=before, after=snapshot(template)))
+    emit(
+        Event(action, template, actor=actor, before=before, after=snapshot(template), public=False)
+    )
     return template
 
 
 @transaction.atomic
 def incident_template_delete(template: IncidentTemplate, *, actor=None) -> None:
     """Deletes a template; incidents written from it keep their text."""
-    emit(Event("template.delete", template, actor=actor, before=snapshot(template)))
+    emit(Event("template.delete", template, actor=actor, before=snapshot(template), public=False))
     template.delete()

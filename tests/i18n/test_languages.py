@@ -82,8 +82,8 @@ def test_root_sends_a_first_visit_to_the_browser_language(client, db):
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="it-IT,it;q=0.9,en;q=0.5")
     assert response.status_code == 302
     assert response["Location"] == "/it/"
+    # One visitor's answer: no shared cache keeps it.
     assert "private" in response["Cache-Control"]
-    assert {"Accept-Language", "Cookie"} <= {v.strip() for v in response["Vary"].split(",")}
 
 
 def test_root_maps_a_regional_variant(client, db):
@@ -95,7 +95,8 @@ def test_root_stays_english_for_english_or_unknown_browsers(client, db):
     for header in ("en-US,en;q=0.9", "nl-NL,nl;q=0.9", ""):
         response = client.get("/", HTTP_ACCEPT_LANGUAGE=header)
         assert response.status_code == 200
-        assert {"Accept-Language", "Cookie"} <= {v.strip() for v in response["Vary"].split(",")}
+        # One English copy for a shared cache (the cache in front redirects the others).
+        assert response["Vary"] == "Accept-Encoding"
 
 
 def test_a_visitor_who_chose_english_stays_on_root(client, db):
