@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
@@ -49,7 +49,6 @@ class Event:
     update: models.Model | None = None
     text_of: models.Model | None = None
     automatic: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 Recorder = Callable[[Event], Any]
