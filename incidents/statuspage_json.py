@@ -98,9 +98,17 @@ def components(items: list[Component]) -> list[dict]:
         if item.group_id:
             members.setdefault(item.group_id, []).append(item)
             groups[item.group_id] = item.group
-    rows = [component(item) for item in items]
-    rows += [group_as_component(groups[pk], members[pk]) for pk in groups]
-    return sorted(rows, key=lambda row: (row["group_id"] or row["id"], not row["group"]))
+    ordered: list[tuple[tuple, dict]] = []
+    for item in items:
+        if item.group_id:
+            at = (item.group.position, item.group.name, 1, item.position, item.name)
+        else:
+            at = (item.position, item.name, 0)
+        ordered.append((at, component(item)))
+    for pk, found in groups.items():
+        ordered.append(((found.position, found.name, 0), group_as_component(found, members[pk])))
+    # In `position` order, as the page shows them: a group, then its members.
+    return [row for _at, row in sorted(ordered, key=lambda pair: pair[0])]
 
 
 def group(item: ComponentGroup, member_ids: list[str]) -> dict:

@@ -4,6 +4,7 @@ from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from ..events import Event, emit, snapshot, stored
@@ -43,9 +44,14 @@ def group_delete(group: ComponentGroup, *, actor=None) -> None:
 
 @transaction.atomic
 def component_save(component: Component, *, actor=None) -> Component:
-    """Creates or updates a component after validating every field, status included."""
+    """Creates or updates a component after validating every field, status included. A new
+    component given no position goes after the last one of its group (as in Statuspage)."""
     validate_component_status(component.status)
     before = stored(Component, component.pk)
+    if before is None and not component.position:
+        last = Component.objects.filter(group=component.group).aggregate(Max("position"))
+        if last["position__max"] is not None:
+            component.position = last["position__max"] + 1
     component.full_clean()
     component.save()
     action = "component.update" if before else "component.create"

@@ -42,7 +42,7 @@ CALLS = [
     Call("component status", "PATCH", lambda w: f"components/{w.other.public_id}",
          {"component": {"status": "degraded_performance"}}, STAFF),
     Call("component delete", "DELETE", lambda w: f"components/{w.pod.public_id}",
-         None, MANAGERS, 204),
+         None, MANAGERS, 200),
     Call("group create", "POST", lambda w: "component-groups",
          {"component_group": {"name": "Products"}}, MANAGERS, 201),
     Call("group update", "PATCH", lambda w: f"component-groups/{w.group.public_id}",

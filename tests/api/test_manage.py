@@ -77,9 +77,14 @@ def test_components_and_groups_crud(call, v1, manager_key, pods):
                    {"component": {"status": "partial_outage"}})  # fmt: skip
     assert patched.json()["status"] == "partial_outage"
     assert patched.json()["group_id"] == group.json()["id"]
-    assert call("DELETE", f"{v1}/components/{cid}", manager_key).status_code == 204
+    # As Statuspage: 200 with the deleted object, which its clients parse.
+    deleted = call("DELETE", f"{v1}/components/{cid}", manager_key)
+    assert deleted.status_code == 200 and deleted.json()["id"] == cid
     assert not Component.objects.filter(public_id=cid).exists()
     assert ComponentGroup.objects.filter(name="Telephony").exists()
+    gone = call("DELETE", f"{v1}/component-groups/{group.json()['id']}", manager_key)
+    assert gone.status_code == 200 and gone.json()["name"] == "Telephony"
+    assert not ComponentGroup.objects.filter(name="Telephony").exists()
 
 
 def test_support_key_sets_status_but_cannot_delete_or_rename(call, v1, support_key, pods):

@@ -106,3 +106,20 @@ def test_incidents_json_lists_incidents_not_maintenance(client, make_incident, p
     response = client.get("/api/v2/incidents.json")
     assert response.status_code == 200
     assert [i["id"] for i in response.json()["incidents"]] == [incident.public_id]
+
+
+def test_groups_and_components_come_in_the_page_order(client, db, call, v1, manager_key):
+    from incidents.models import Component, ComponentGroup
+
+    products = services.group_save(ComponentGroup(name="Products", position=2))
+    pods_group = services.group_save(ComponentGroup(name="Pods", position=1))
+    services.component_save(Component(name="Status site", position=0))
+    for name in ("Pod 13", "Pod 14"):
+        services.component_save(Component(name=name, group=pods_group))
+    services.component_save(Component(name="Billing", group=products))
+    # Created through the API without a position: after the last one of its group.
+    created = call("POST", f"{v1}/components", manager_key,
+                   {"component": {"name": "Pod 17", "group_id": pods_group.public_id}})  # fmt: skip
+    assert created.json()["position"] == 2
+    names = [row["name"] for row in client.get("/api/v2/components.json").json()["components"]]
+    assert names == ["Status site", "Pods", "Pod 13", "Pod 14", "Pod 17", "Products", "Billing"]

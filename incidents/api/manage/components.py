@@ -117,10 +117,13 @@ def update_component(request, page_id: str, component_id: str, body: schemas.Com
 
 @router.delete(
     "{page_id}/components/{component_id}",
-    response={204: None, **schemas.ERRORS},
+    response={200: schemas.Component, **schemas.ERRORS},
     exclude_unset=True,
 )
 @requires("incidents.delete_component")
 def delete_component(request, page_id: str, component_id: str):
-    services.component_delete(_component(component_id), actor=request.user)
-    return Status(204, None)
+    """Answers the deleted component, as Statuspage does (its clients parse it)."""
+    component = _component(component_id)
+    shape = serializers.component(component)
+    services.component_delete(component, actor=request.user)
+    return shape

@@ -93,10 +93,13 @@ def update_group(request, page_id: str, group_id: str, body: schemas.GroupReques
 
 @router.delete(
     "{page_id}/component-groups/{group_id}",
-    response={204: None, **schemas.ERRORS},
+    response={200: schemas.ComponentGroup, **schemas.ERRORS},
     exclude_unset=True,
 )
 @requires("incidents.delete_componentgroup")
 def delete_group(request, page_id: str, group_id: str):
-    services.group_delete(_group(group_id), actor=request.user)
-    return Status(204, None)
+    """Answers the deleted group, as Statuspage does (its clients parse it)."""
+    group = _group(group_id)
+    shape = serializers.group(group, _members(group))
+    services.group_delete(group, actor=request.user)
+    return shape
