@@ -48,8 +48,18 @@ def page() -> dict:
 
 
 def status(overall: OverallStatus) -> dict:
-    indicator = "none" if overall.indicator == "maintenance" else overall.indicator
-    return {"indicator": indicator, "description": overall.description}
+    """Statuspage's indicator ("maintenance" while components are under maintenance and nothing
+    worse happens) and its own description of it."""
+    return {"indicator": overall.indicator, "description": overall.description}
+
+
+def incident_status(item: Incident) -> str:
+    """An incident's status as Statuspage answers it: "postmortem" once its postmortem is
+    published."""
+    postmortem = _postmortem_of(item)
+    if postmortem is not None and postmortem.is_published:
+        return "postmortem"
+    return item.status
 
 
 def component(item: Component) -> dict:
@@ -168,14 +178,15 @@ def incident(item: Incident, languages=()) -> dict:
     row = {
         "id": item.public_id,
         "name": item.name,
-        "status": item.status,
+        "status": incident_status(item),
         "created_at": timestamp(item.created_at),
         "updated_at": timestamp(item.updated_at),
         "monitoring_at": timestamp(item.monitoring_at),
         "resolved_at": timestamp(item.resolved_at),
         "impact": "maintenance" if item.is_maintenance else item.impact,
         "shortlink": shortlink(item),
-        "started_at": timestamp(item.started_at),
+        # A maintenance "starts" when it is announced, in Statuspage's answers.
+        "started_at": timestamp(item.created_at if item.is_maintenance else item.started_at),
         "page_id": settings.STATUSPAGE_PAGE_ID,
         "incident_updates": [incident_update(u, item, languages) for u in updates],
         "components": [component(affected.component) for affected in item.affected.all()],

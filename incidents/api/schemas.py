@@ -17,6 +17,10 @@ ComponentStatusValue = Literal[tuple(ComponentStatus.values)]  # type: ignore[va
 IncidentStatusValue = Literal[tuple(IncidentStatus.values + MaintenanceStatus.values)]  # type: ignore[valid-type]
 ImpactValue = Literal[tuple(Impact.values)]  # type: ignore[valid-type]
 PublicImpactValue = Literal[(*Impact.values, "maintenance")]  # type: ignore[valid-type]
+# An incident whose postmortem is published answers "postmortem", as in Statuspage.
+PublicIncidentStatusValue = Literal[
+    (*IncidentStatus.values, *MaintenanceStatus.values, "postmortem")
+]  # type: ignore[valid-type]
 
 
 class Error(Schema):
@@ -37,7 +41,7 @@ class Page(Schema):
 
 
 class Status(Schema):
-    indicator: Literal["none", "minor", "major", "critical"]
+    indicator: Literal["none", "maintenance", "minor", "major", "critical"]
     description: str
 
 
@@ -113,7 +117,8 @@ class IncidentUpdate(Schema):
 class Incident(Schema):
     id: str
     name: str
-    status: IncidentStatusValue
+    status: PublicIncidentStatusValue
+
     created_at: Timestamp
     updated_at: Timestamp
     monitoring_at: Timestamp | None

@@ -123,3 +123,42 @@ def test_groups_and_components_come_in_the_page_order(client, db, call, v1, mana
     assert created.json()["position"] == 2
     names = [row["name"] for row in client.get("/api/v2/components.json").json()["components"]]
     assert names == ["Status site", "Pods", "Pod 13", "Pod 14", "Pod 17", "Products", "Billing"]
+
+
+def test_status_says_maintenance_while_nothing_worse_happens(client, pods):
+    services.component_set_status(pods["Pod 17"], "under_maintenance")
+    assert client.get("/api/v2/status.json").json()["status"] == {
+        "indicator": "maintenance",
+        "description": "Service Under Maintenance",
+    }
+    services.component_set_status(pods["Pod 13"], "partial_outage")
+    assert client.get("/api/v2/status.json").json()["status"]["indicator"] == "major"
+
+
+def test_an_incident_with_a_published_postmortem_answers_postmortem(client, make_incident):
+    incident = make_incident(name="Slow search")
+    services.incident_resolve(incident, body="Fixed.")
+    draft = services.postmortem_save_draft(incident, root_cause="A full disk.")
+    [row] = client.get("/api/v2/incidents.json").json()["incidents"]
+    assert row["status"] == "resolved"
+    services.postmortem_publish(draft)
+    [row] = client.get("/api/v2/incidents.json").json()["incidents"]
+    assert row["status"] == "postmortem"
+
+
+def test_a_maintenance_starts_when_it_is_announced_as_in_statuspage(client, pods):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    maintenance = services.maintenance_schedule(
+        name="Pod 17 upgrade",
+        body="We will upgrade Pod 17.",
+        scheduled_for=now + timedelta(days=2),
+        scheduled_until=now + timedelta(days=2, hours=1),
+        components=[pods["Pod 17"]],
+    )
+    [row] = client.get("/api/v2/scheduled-maintenances.json").json()["scheduled_maintenances"]
+    assert row["started_at"][:19] == maintenance.created_at.isoformat()[:19]
+    assert row["scheduled_for"] > row["started_at"]
