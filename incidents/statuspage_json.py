@@ -6,13 +6,14 @@ APIs, and the payloads of subscriber webhooks.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import math
+from datetime import UTC, date, datetime, time
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from . import selectors
+from . import selectors, timefmt
 from .indicators import OverallStatus
 from .localize import translations_of
 from .models import (
@@ -24,6 +25,7 @@ from .models import (
     IncidentUpdate,
     Postmortem,
 )
+from .uptime import RangeUptime
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -119,6 +121,25 @@ def components(items: list[Component]) -> list[dict]:
         ordered.append(((found.position, found.name, 0), group_as_component(found, members[pk])))
     # In `position` order, as the page shows them: a group, then its members.
     return [row for _at, row in sorted(ordered, key=lambda pair: pair[0])]
+
+
+def uptime(item: Component | ComponentGroup, found: RangeUptime) -> dict:
+    """Statuspage's uptime of a component or group: the range, the percentage (rounded down,
+    so that counted downtime never reads as 100), the seconds of each outage status."""
+    start = datetime.combine(found.start, time.min, tzinfo=timefmt.reference_zone().tz)
+    end = datetime.combine(found.end, time.max, tzinfo=timefmt.reference_zone().tz)
+    ratio = found.ratio
+    return {
+        "id": item.public_id,
+        "name": item.name,
+        "range_start": timestamp(start),
+        "range_end": timestamp(end),
+        "uptime_percentage": math.floor(ratio * 10000) / 100 if ratio is not None else None,
+        "major_outage": round(found.seconds.get(ComponentStatus.MAJOR_OUTAGE, 0)),
+        "partial_outage": round(found.seconds.get(ComponentStatus.PARTIAL_OUTAGE, 0)),
+        "warnings": None,
+        "related_events": [{"id": incident.public_id} for incident in found.incidents],
+    }
 
 
 def group(item: ComponentGroup, member_ids: list[str]) -> dict:

@@ -229,3 +229,79 @@ def component_uptime(
         ratio = max(0.0, 1 - counted / observed) if observed else None
         result[component.pk] = Uptime(component, uptime_days, ratio)
     return result
+
+
+# Statuspage's uptime API: a range of at most six calendar months, from 1970 on.
+EARLIEST = date(1970, 1, 1)
+MAX_RANGE_MONTHS = 6
+
+
+@dataclass
+class RangeUptime:
+    """The uptime of a component, or of a group's least available member, over a range."""
+
+    start: date
+    end: date
+    ratio: float | None
+    seconds: dict[str, float]  # time in each counted status (major_outage, partial_outage...)
+    incidents: list[Incident]
+
+
+def _partial_date(value: str, *, last: bool) -> date:
+    """`2024`, `2024-03` or `2024-03-20`; a year or month means its first day (its last with
+    `last`)."""
+    parts = value.split("-")
+    if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+        raise ValueError(value)
+    year = int(parts[0])
+    month = int(parts[1]) if len(parts) > 1 else (12 if last else 1)
+    if len(parts) == 3:
+        return date(year, month, int(parts[2]))
+    if not last:
+        return date(year, month, 1)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def uptime_range(
+    components: list[Component],
+    start: str | None = None,
+    end: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> RangeUptime:
+    """Uptime from `start` to `end` (partial dates, as Statuspage's API takes them; by default
+    the last STATUS_UPTIME_DAYS days, from the latest start date), in the page's reference
+    zone. Raises ValueError for a date that cannot be read, a range that ends before it
+    starts, is longer than six calendar months, or begins before 1970."""
+    now = now or timezone.now()
+    today = timefmt.reference_date(now)
+    end_day = _partial_date(end, last=True) if end else today
+    if start:
+        start_day = _partial_date(start, last=False)
+    else:
+        start_day = today - timedelta(days=settings.STATUS_UPTIME_DAYS - 1)
+        dates = [c.start_date for c in components if c.start_date]
+        start_day = max([start_day, *dates])
+    end_day = min(end_day, today)
+    months = (end_day.year - start_day.year) * 12 + end_day.month - start_day.month
+    if start_day < EARLIEST or end_day < start_day:
+        raise ValueError("range")
+    if months > MAX_RANGE_MONTHS or (months == MAX_RANGE_MONTHS and end_day.day >= start_day.day):
+        raise ValueError("range")
+    until = min(now, _day_bounds(end_day)[1])
+    found = component_uptime(
+        components, days=(end_day - start_day).days + 1, now=until - timedelta(microseconds=1)
+    )
+    worst = min(found.values(), key=lambda u: u.ratio if u.ratio is not None else 2.0)
+    seconds = {
+        status: 60 * sum(day.minutes_by_status.get(status, 0.0) for day in worst.days)
+        for status in SHOWN_STATUSES
+    }
+    incidents = {
+        shown.incident.pk: shown.incident
+        for uptime in found.values()
+        for day in uptime.days
+        for shown in day.incidents
+    }
+    return RangeUptime(start_day, end_day, worst.ratio, seconds, list(incidents.values()))

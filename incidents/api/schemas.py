@@ -45,6 +45,24 @@ class Status(Schema):
     description: str
 
 
+class RelatedEvent(Schema):
+    id: str
+
+
+class Uptime(Schema):
+    """A component's or a group's uptime over a range (Statuspage's ComponentUptime)."""
+
+    id: str
+    name: str
+    range_start: Timestamp
+    range_end: Timestamp
+    uptime_percentage: float | None
+    major_outage: int
+    partial_outage: int
+    warnings: str | None
+    related_events: list[RelatedEvent]
+
+
 class Component(Schema):
     id: str
     name: str

@@ -12,6 +12,7 @@ from ninja import Query, Router, Status
 from ... import selectors, services
 from ... import statuspage_json as serializers
 from ...models import Component, ComponentGroup, ComponentStatus
+from ...uptime import uptime_range
 from .. import schemas
 from .common import require, requires
 
@@ -83,6 +84,31 @@ def create_component(request, page_id: str, body: schemas.ComponentRequest):
 @requires("incidents.view_component")
 def get_component(request, page_id: str, component_id: str):
     return serializers.component(_component(component_id))
+
+
+@router.get(
+    "{page_id}/components/{component_id}/uptime",
+    response={200: schemas.Uptime, **schemas.ERRORS},
+    exclude_unset=True,
+)
+@requires("incidents.view_component")
+def component_uptime(
+    request, page_id: str, component_id: str, start: str | None = None, end: str | None = None
+):
+    """Uptime over `start`..`end` (partial dates: 2024, 2024-03, 2024-03-20), at most six
+    calendar months; by default the page's uptime window."""
+    component = _component(component_id)
+    return serializers.uptime(component, range_uptime([component], start, end))
+
+
+def range_uptime(components: list[Component], start: str | None, end: str | None):
+    try:
+        return uptime_range(components, start, end)
+    except ValueError:
+        raise ValidationError(
+            {"start": "Give start and end as YYYY, YYYY-MM or YYYY-MM-DD, from 1970 on, at most "
+             "six calendar months apart, the end not before the start."}
+        ) from None  # fmt: skip
 
 
 @router.api_operation(

@@ -12,6 +12,7 @@ from ... import statuspage_json as serializers
 from ...models import ComponentGroup
 from .. import schemas
 from .common import components_named, requires
+from .components import range_uptime
 
 router = Router()
 
@@ -77,6 +78,23 @@ def create_group(request, page_id: str, body: schemas.GroupRequest):
 def get_group(request, page_id: str, group_id: str):
     group = _group(group_id)
     return serializers.group(group, _members(group))
+
+
+@router.get(
+    "{page_id}/component-groups/{group_id}/uptime",
+    response={200: schemas.Uptime, **schemas.ERRORS},
+    exclude_unset=True,
+)
+@requires("incidents.view_componentgroup")
+def group_uptime(
+    request, page_id: str, group_id: str, start: str | None = None, end: str | None = None
+):
+    """A group's uptime is that of its least available member over the range."""
+    group = _group(group_id)
+    members = list(group.components.all())
+    if not members:
+        raise ValidationError("This group has no components.")
+    return serializers.uptime(group, range_uptime(members, start, end))
 
 
 @router.api_operation(
