@@ -37,7 +37,8 @@ class Event:
     readers can see the change (a page or a feed changes); staff-only changes such as a
     notification step are audited but leave the public caches alone. `update` is the
     timeline entry the change published, if any; `text_of` the incident whose public text it
-    wrote (its translations follow); `automatic` that the scheduler did it, not a person.
+    wrote (its translations follow); `automatic` that the scheduler did it, not a person;
+    `notify` whether subscribers may hear of it (staff said not to, otherwise).
     """
 
     action: str
@@ -49,6 +50,7 @@ class Event:
     update: models.Model | None = None
     text_of: models.Model | None = None
     automatic: bool = False
+    notify: bool = True
 
 
 Recorder = Callable[[Event], Any]

@@ -30,7 +30,7 @@ ANNOUNCED_UPDATES = {
 
 
 def record(event: Event) -> Notification | None:
-    if event.action == "postmortem.publish":
+    if event.action == "postmortem.publish" and event.notify:
         postmortem = event.target
         return notify_postmortem_published(
             postmortem.incident, postmortem=postmortem, actor=event.actor

@@ -34,6 +34,7 @@ from .maintenance import (
     maintenance_verify,
 )
 from .postmortems import (
+    postmortem_delete,
     postmortem_publish,
     postmortem_revert,
     postmortem_save_draft,
@@ -73,6 +74,7 @@ __all__ = [
     "maintenance_start",
     "maintenance_update_post",
     "maintenance_verify",
+    "postmortem_delete",
     "postmortem_publish",
     "postmortem_revert",
     "postmortem_save_draft",

@@ -76,12 +76,12 @@ def postmortem_save_draft(
 
 
 @transaction.atomic
-def postmortem_publish(postmortem: Postmortem, *, actor=None) -> Postmortem:
+def postmortem_publish(postmortem: Postmortem, *, notify: bool = True, actor=None) -> Postmortem:
     """Publishes a draft postmortem and records who published it and when.
 
     Refused (nothing changes) when it has no text in any section, when the incident is still
     open, or when it is already published. The notification telling its followers is
-    recorded once, for staff to review.
+    recorded once, for staff to review; with `notify=False` none is.
     """
     postmortem = Postmortem.objects.select_related("incident").get(pk=postmortem.pk)
     if postmortem.is_empty:
@@ -99,11 +99,23 @@ def postmortem_publish(postmortem: Postmortem, *, actor=None) -> Postmortem:
         raise ValidationError(_("This postmortem is already published."))
     postmortem.refresh_from_db()
     recorded = emit(
-        Event("postmortem.publish", postmortem, actor=actor, after=snapshot(postmortem),
-              text_of=postmortem.incident)
+        Event("postmortem.publish", postmortem, actor=actor,
+              after={**snapshot(postmortem), "notify": notify}, text_of=postmortem.incident,
+              notify=notify)
     )  # fmt: skip
     postmortem.notification = recorded.get("notification")
     return postmortem
+
+
+@transaction.atomic
+def postmortem_delete(postmortem: Postmortem, *, actor=None) -> None:
+    """Deletes a draft postmortem and its remediation items. A published one is refused:
+    revert it to draft first, so that nothing disappears from the public page unseen."""
+    postmortem = Postmortem.objects.select_for_update().get(pk=postmortem.pk)
+    if postmortem.is_published:
+        raise ValidationError(_("This postmortem is published. Revert it to draft to delete it."))
+    emit(Event("postmortem.delete", postmortem, actor=actor, before=snapshot(postmortem)))
+    postmortem.delete()
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_date, parse_datetime
@@ -79,9 +80,17 @@ def _component_statuses(fields: schemas.IncidentFields) -> dict[Component, str]:
 )
 @requires("incidents.view_incident")
 def list_incidents(request, page_id: str, paging: Query[schemas.Paging], q: str = ""):
+    """Newest first; `q` finds the words in the name, an update or the postmortem."""
     queryset = Incident.objects.all()
     if q:
-        queryset = queryset.filter(name__icontains=q)
+        found = (
+            Q(name__icontains=q)
+            | Q(updates__body__icontains=q)
+            | Q(postmortem__root_cause__icontains=q)
+            | Q(postmortem__resolution__icontains=q)
+            | Q(postmortem__body__icontains=q)
+        )
+        queryset = queryset.filter(pk__in=Incident.objects.filter(found).values("pk"))
     return _managed_page(queryset, paging)
 
 

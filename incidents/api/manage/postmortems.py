@@ -1,4 +1,4 @@
-"""An incident's postmortem: read, save the draft, publish, revert to draft."""
+"""An incident's postmortem: read, save the draft, publish, revert to draft, delete."""
 
 from __future__ import annotations
 
@@ -68,9 +68,25 @@ def publish_postmortem(
     """Publishes the draft (incident managers); subscribers who follow it are told, through
     the same review as every notification."""
     _incident, found = _postmortem(incident_id)
-    published = postmortem_services.postmortem_publish(found, actor=request.user)
+    fields = body.postmortem if body is not None else None
+    notify = fields is None or fields.notify_subscribers is not False
+    published = postmortem_services.postmortem_publish(found, notify=notify, actor=request.user)
     confirm_notification(request.user, published.notification)
     return serializers.postmortem(_postmortem(incident_id)[1])
+
+
+@router.delete(
+    "{page_id}/incidents/{incident_id}/postmortem",
+    response={200: schemas.Postmortem, **schemas.ERRORS},
+    exclude_unset=True,
+)
+@requires("incidents.delete_postmortem")
+def delete_postmortem(request, page_id: str, incident_id: str):
+    """Deletes the draft; answers it as it was (a published one must be reverted first)."""
+    _incident, found = _postmortem(incident_id)
+    shape = serializers.postmortem(found)
+    postmortem_services.postmortem_delete(found, actor=request.user)
+    return shape
 
 
 @router.put(
