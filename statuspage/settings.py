@@ -136,6 +136,8 @@ MIDDLEWARE = [
     "statuspage.middleware.ApiJsonMiddleware",
     "statuspage.middleware.RequestSizeMiddleware",
     "statuspage.middleware.RefuseNulMiddleware",
+    # The management API as Statuspage's scripts call it: `.json` paths, form-encoded bodies.
+    "incidents.api.middleware.StatuspageRequestMiddleware",
     "statuspage.middleware.HeadAndOptionsMiddleware",
     # Outside the page cache: every answer, cached or not, gets the header of its own request.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
