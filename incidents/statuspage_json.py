@@ -274,6 +274,15 @@ def postmortem(item: Postmortem) -> dict:
     }
 
 
+# Statuspage's tweet settings of an incident or maintenance: kept and echoed; we do not tweet.
+TWEET_FLAGS = (
+    "auto_tweet_at_beginning",
+    "auto_tweet_on_completion",
+    "auto_tweet_on_creation",
+    "auto_tweet_one_hour_before",
+)
+
+
 def managed_incident(item: Incident) -> dict:
     """The management (v1) incident: the public fields plus Statuspage's management ones."""
     found = _postmortem_of(item)
@@ -282,7 +291,8 @@ def managed_incident(item: Incident) -> dict:
     return {
         **incident(item),
         "impact_override": item.impact_override or None,
-        "metadata": {},
+        "metadata": item.metadata,
+        **{flag: bool(item.tweet_settings.get(flag, False)) for flag in TWEET_FLAGS},
         "postmortem_body": postmortem_markdown(public_postmortem),
         "postmortem_body_last_updated_at": timestamp(found.updated_at) if found else None,
         "postmortem_ignored": False,
@@ -295,8 +305,10 @@ def managed_incident(item: Incident) -> dict:
         "scheduled_reminded_at": timestamp(item.scheduled_reminded_at),
         "scheduled_auto_in_progress": maintenance and item.scheduled_auto_in_progress,
         "scheduled_auto_completed": maintenance and item.scheduled_auto_completed,
-        "auto_transition_deliver_notifications_at_end": maintenance,
-        "auto_transition_deliver_notifications_at_start": maintenance,
+        "auto_transition_deliver_notifications_at_end": maintenance
+        and item.scheduled_notify_at_end,
+        "auto_transition_deliver_notifications_at_start": maintenance
+        and item.scheduled_notify_at_start,
         "auto_transition_to_maintenance_state": maintenance and item.scheduled_auto_in_progress,
         "auto_transition_to_operational_state": maintenance and item.scheduled_auto_completed,
         "reminder_intervals": None,

@@ -136,7 +136,6 @@ class Incident(Schema):
     id: str
     name: str
     status: PublicIncidentStatusValue
-
     created_at: Timestamp
     updated_at: Timestamp
     monitoring_at: Timestamp | None
@@ -157,6 +156,10 @@ class Incident(Schema):
 class ManagedIncident(Incident):
     impact_override: ImpactValue | None
     metadata: dict
+    auto_tweet_at_beginning: bool
+    auto_tweet_on_completion: bool
+    auto_tweet_on_creation: bool
+    auto_tweet_one_hour_before: bool
     postmortem_body: str | None
     postmortem_body_last_updated_at: Timestamp | None
     postmortem_ignored: bool
@@ -352,8 +355,11 @@ class IncidentFields(Strict):
     auto_transition_to_operational_state: StrictBool | None = None
     auto_transition_deliver_notifications_at_start: StrictBool | None = None
     auto_transition_deliver_notifications_at_end: StrictBool | None = None
-    # Accepted for compatibility with Statuspage clients; we do not tweet.
+    # Kept and echoed for Statuspage's clients; we do not tweet.
+    auto_tweet_at_beginning: StrictBool | None = None
+    auto_tweet_on_completion: StrictBool | None = None
     auto_tweet_on_creation: StrictBool | None = None
+    auto_tweet_one_hour_before: StrictBool | None = None
     wants_twitter_update: StrictBool | None = None
 
 
@@ -422,8 +428,115 @@ class SubscriberRequest(Strict):
     subscriber: SubscriberFields
 
 
+# Subscribers: counts, lists and bulk changes, as Statuspage's clients call them. Of its
+# types only email and webhook subscribers exist here (the others count and list none).
+SubscriberType = Literal["email", "sms", "webhook", "slack", "teams", "integration_partner"]
+# Statuspage's states (unconfirmed = pending; quarantined = bounced or disabled), and ours.
+SubscriberStateFilter = Literal[
+    "active",
+    "unconfirmed",
+    "quarantined",
+    "unsubscribed",
+    "all",
+    "pending",
+    "bounced",
+    "disabled",
+]
+
+
+BulkSubscribers = Annotated[
+    str | list[str],
+    Field(description='Subscriber ids (at most 100), comma-separated or as a list; or "all".'),
+]
+
+
 class SubscriberIds(Strict):
-    subscribers: str = Field(description="Comma-separated subscriber ids.")
-    type: str | None = None
-    state: str | None = None
-    skip_unsubscription_notification: StrictBool | None = None
+    subscribers: BulkSubscribers
+    type: SubscriberType | None = Field(default=None, description="Only subscribers of this type.")
+    state: SubscriberStateFilter | None = Field(
+        default=None, description='Only subscribers in this state (default active; "all": any).'
+    )
+    skip_unsubscription_notification: StrictBool | None = Field(
+        default=None, description="Accepted: no mail is ever sent on unsubscribing."
+    )
+
+
+class SubscriberCountByType(Schema):
+    email: int
+    sms: int
+    webhook: int
+    integration_partner: int
+    slack: int
+
+
+class SubscriberCountByState(Schema):
+    active: int
+    unconfirmed: int
+    quarantined: int
+    total: int = Field(description="The three above together (unsubscribed ones are not).")
+
+
+class SubscriberCountByTypeAndState(Schema):
+    email: SubscriberCountByState
+    sms: SubscriberCountByState
+    webhook: SubscriberCountByState
+    integration_partner: SubscriberCountByState
+    slack: SubscriberCountByState
+
+
+class SubscriberCountQuery(Schema):
+    type: SubscriberType | None = Field(default=None, description="Only subscribers of this type.")
+    state: SubscriberStateFilter | None = Field(
+        default=None, description='Only subscribers in this state (default active; "all": any).'
+    )
+
+
+class SubscriberListQuery(Paging):
+    """The subscriber list counts its pages from 0, as Statuspage documents it."""
+
+    page: int = Field(
+        default=0, ge=0, le=MAX_PAGE, description="The page, from 0: skips page * limit rows."
+    )
+    q: str = Field(default="", max_length=254, description="Part of the email or endpoint.")
+    type: SubscriberType | None = Field(default=None, description="Only subscribers of this type.")
+    state: SubscriberStateFilter | None = Field(
+        default=None, description='Only subscribers in this state (default active; "all": any).'
+    )
+    sort_field: Literal["primary", "created_at", "quarantined_at", "relevance"] = Field(
+        default="primary",
+        description="primary: the email or endpoint; relevance needs `q`.",
+    )
+    sort_direction: Literal["asc", "desc"] = "asc"
+
+    @property
+    def start(self) -> int:
+        return self.page * self.size
+
+
+class SubscriberComponents(Strict):
+    component_ids: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        description="The components it hears of; leave it out for all of them.",
+    )
+
+
+class SubscriberReactivation(Strict):
+    subscribers: BulkSubscribers
+    type: SubscriberType | None = Field(default=None, description="Only subscribers of this type.")
+
+
+class SubscriberResend(Strict):
+    subscribers: BulkSubscribers
+
+
+class IncidentSubscriberFields(Strict):
+    email: str | None = Field(default=None, max_length=254)
+    phone_country: str | None = None
+    phone_number: str | None = None
+    skip_confirmation_notification: StrictBool | None = None
+    language: str | None = Field(default=None, description="Addition: the language of the mails.")
+
+
+class IncidentSubscriberRequest(Strict):
+    subscriber: IncidentSubscriberFields

@@ -163,6 +163,13 @@ class Incident(Timestamped):
         help_text=_("Send a reminder shortly before the start (see STATUS_MAINTENANCE_REMINDER)."),
     )
     scheduled_reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    # Whether subscribers hear of the start and the end the scheduler makes on its own.
+    scheduled_notify_at_start = models.BooleanField(_("notify when it starts"), default=True)
+    scheduled_notify_at_end = models.BooleanField(_("notify when it completes"), default=True)
+    # What Statuspage's clients attach (e.g. {"jira": {"issue_id": "OPS-1"}}), kept and
+    # returned as given; and their tweet settings, kept and echoed (nothing is tweeted).
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    tweet_settings = models.JSONField(_("tweet settings"), default=dict, blank=True)
     components = models.ManyToManyField(
         Component,
         through="IncidentComponent",
@@ -227,6 +234,8 @@ class Incident(Timestamped):
         return reverse("incidents:incident", args=[self.public_id])
 
     def clean(self) -> None:
+        if not isinstance(self.metadata, dict) or not isinstance(self.tweet_settings, dict):
+            raise ValidationError({"metadata": _("Metadata is a JSON object.")})
         # An incident's impact has happened: it cannot start later than now (give or take the
         # clocks of the staff's machine and an API client). A maintenance starts when planned.
         if (

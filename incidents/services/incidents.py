@@ -185,6 +185,8 @@ def incident_create(
     display_at: datetime | None = None,
     deliver_notifications: bool = True,
     backfilled: bool = False,
+    metadata: dict | None = None,
+    tweet_settings: dict | None = None,
     actor=None,
 ) -> Incident:
     """Opens an incident with its first timeline entry.
@@ -204,6 +206,8 @@ def incident_create(
         summary=summary,
         started_at=started_at or display_at,
         backfilled=backfilled,
+        metadata=metadata or {},
+        tweet_settings=tweet_settings or {},
     )
     if status == IncidentStatus.RESOLVED:
         incident.resolved_at = resolved_at or display_at
@@ -294,6 +298,8 @@ EDITABLE_INCIDENT_FIELDS = (
     "started_at",
     "resolved_at",
     "backfilled",
+    "metadata",
+    "tweet_settings",
 )
 
 

@@ -81,8 +81,12 @@ def maintenance_schedule(
     auto_in_progress: bool = True,
     auto_completed: bool = True,
     remind_prior: bool = True,
+    notify_at_start: bool = True,
+    notify_at_end: bool = True,
     deliver_notifications: bool = True,
     display_at: datetime | None = None,
+    metadata: dict | None = None,
+    tweet_settings: dict | None = None,
     actor=None,
 ) -> Incident:
     """Announces a maintenance window with its first update (status "scheduled").
@@ -107,6 +111,10 @@ def maintenance_schedule(
         scheduled_auto_in_progress=auto_in_progress,
         scheduled_auto_completed=auto_completed,
         scheduled_remind_prior=remind_prior,
+        scheduled_notify_at_start=notify_at_start,
+        scheduled_notify_at_end=notify_at_end,
+        metadata=metadata or {},
+        tweet_settings=tweet_settings or {},
     )
     maintenance.full_clean()
     maintenance.save()
@@ -186,6 +194,12 @@ def maintenance_update_post(
     maintenance = Incident.objects.select_for_update().get(pk=maintenance.pk)
     starting = status == S.IN_PROGRESS and previous == S.SCHEDULED
     completing = status == S.COMPLETED
+    if automatic:
+        # A step the scheduler takes on its own is told as the maintenance was set up to be.
+        if starting:
+            deliver_notifications = maintenance.scheduled_notify_at_start
+        elif completing:
+            deliver_notifications = maintenance.scheduled_notify_at_end
     if starting:
         maintenance.started_at = min(display_at, maintenance.scheduled_until)
     if completing:
@@ -257,6 +271,10 @@ EDITABLE_MAINTENANCE_FIELDS = (
     "scheduled_auto_in_progress",
     "scheduled_auto_completed",
     "scheduled_remind_prior",
+    "scheduled_notify_at_start",
+    "scheduled_notify_at_end",
+    "metadata",
+    "tweet_settings",
 )
 _WINDOW_FIELDS = {"scheduled_for", "scheduled_until"}
 

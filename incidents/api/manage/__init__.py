@@ -10,7 +10,16 @@ from __future__ import annotations
 from ninja import Router
 
 from ..auth import OAuthKey
-from . import components, groups, incident_updates, incidents, postmortems, subscribers, templates
+from . import (
+    components,
+    groups,
+    incident_subscribers,
+    incident_updates,
+    incidents,
+    postmortems,
+    subscribers,
+    templates,
+)
 from .common import page_scoped
 
 router = Router(auth=OAuthKey(), tags=["management"])
@@ -23,5 +32,6 @@ for resource in (
     postmortems,
     templates,
     subscribers,
+    incident_subscribers,
 ):
     router.add_router("", resource.router)

@@ -58,6 +58,23 @@ def _managed_page(queryset, paging: schemas.Paging, order=("-started_at", "-crea
     return [serializers.managed_incident(i) for i in paging.of(items)]
 
 
+def _tweets(fields: schemas.IncidentFields, kept: dict | None = None) -> dict:
+    """The tweet settings sent, over those kept (we do not tweet: they are echoed)."""
+    sent = {flag: getattr(fields, flag) for flag in serializers.TWEET_FLAGS}
+    return {**(kept or {}), **{flag: value for flag, value in sent.items() if value is not None}}
+
+
+def _kept_extras(incident: Incident, fields: schemas.IncidentFields) -> dict:
+    """The metadata and tweet settings sent that differ from those kept."""
+    changed = {}
+    if fields.metadata is not None and fields.metadata != incident.metadata:
+        changed["metadata"] = fields.metadata
+    tweets = _tweets(fields, incident.tweet_settings)
+    if tweets != incident.tweet_settings:
+        changed["tweet_settings"] = tweets
+    return changed
+
+
 def _component_statuses(fields: schemas.IncidentFields) -> dict[Component, str]:
     """`components` maps ids to new statuses; `component_ids` adds affected ones as they are."""
     wanted = dict(fields.components or {})
@@ -174,6 +191,8 @@ def create_incident(request, page_id: str, body: schemas.IncidentRequest):
             not fields.backfilled
             and (True if fields.deliver_notifications is None else fields.deliver_notifications)
         ),
+        metadata=fields.metadata,
+        tweet_settings=_tweets(fields),
         actor=request.user,
         **kwargs,
     )
@@ -198,6 +217,10 @@ def _schedule_maintenance(request, fields: schemas.IncidentFields) -> Incident:
             fields.scheduled_auto_completed, fields.auto_transition_to_operational_state, True
         ),
         remind_prior=first_set(fields.scheduled_remind_prior, True),
+        notify_at_start=first_set(fields.auto_transition_deliver_notifications_at_start, True),
+        notify_at_end=first_set(fields.auto_transition_deliver_notifications_at_end, True),
+        metadata=fields.metadata,
+        tweet_settings=_tweets(fields),
         deliver_notifications=first_set(fields.deliver_notifications, True),
         actor=request.user,
     )
@@ -235,6 +258,7 @@ def update_incident(request, page_id: str, incident_id: str, body: schemas.Incid
         edits["name"] = fields.name
     if fields.impact_override is not None and fields.impact_override != incident.impact_override:
         edits["impact_override"] = fields.impact_override
+    edits.update(_kept_extras(incident, fields))
     posts_update = any(v is not None for v in (fields.status, fields.body, fields.components,
                                                fields.component_ids))  # fmt: skip
     if edits:
@@ -278,9 +302,12 @@ def _update_maintenance(
                                                  fields.auto_transition_to_maintenance_state)),
         ("scheduled_auto_completed", first_set(fields.scheduled_auto_completed,
                                                fields.auto_transition_to_operational_state)),
+        ("scheduled_notify_at_start", fields.auto_transition_deliver_notifications_at_start),
+        ("scheduled_notify_at_end", fields.auto_transition_deliver_notifications_at_end),
     ):  # fmt: skip
         if value is not None and value != getattr(maintenance, field):
             edits[field] = value
+    edits.update(_kept_extras(maintenance, fields))
     touches_components = fields.components is not None or fields.component_ids is not None
     posts_update = fields.status is not None or fields.body is not None
     if edits or touches_components:
