@@ -1,3 +1,4 @@
+import atlassian_statuspage as sp
 import pytest
 from django.conf import settings
 
@@ -31,3 +32,18 @@ def call(client):
         )
 
     return request
+
+
+@pytest.fixture
+def client_for(live_server):
+    """The client generated from Statuspage's API description, configured as its users do,
+    against the live server: `client_for(key)`."""
+
+    def make(key):
+        configuration = sp.Configuration()
+        configuration.host = f"{live_server.url}/api/v1"
+        configuration.api_key["Authorization"] = key
+        configuration.api_key_prefix["Authorization"] = "OAuth"
+        return sp.ApiClient(configuration)
+
+    return make

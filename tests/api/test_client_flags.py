@@ -19,12 +19,8 @@ pytestmark = [
 
 
 @pytest.fixture
-def incidents_api(live_server, manager_key):
-    configuration = sp.Configuration()
-    configuration.host = f"{live_server.url}/api/v1"
-    configuration.api_key["Authorization"] = manager_key
-    configuration.api_key_prefix["Authorization"] = "OAuth"
-    return sp.IncidentsApi(sp.ApiClient(configuration))
+def incidents_api(client_for, manager_key):
+    return sp.IncidentsApi(client_for(manager_key))
 
 
 def _create(api, **fields):

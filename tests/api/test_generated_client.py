@@ -17,18 +17,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def client_for(live_server):
-    def make(key):
-        configuration = sp.Configuration()
-        configuration.host = f"{live_server.url}/api/v1"
-        configuration.api_key["Authorization"] = key
-        configuration.api_key_prefix["Authorization"] = "OAuth"
-        return sp.ApiClient(configuration)
-
-    return make
-
-
 def test_incident_lifecycle_through_the_generated_client(client_for, manager_key, pods):
     api = client_for(manager_key)
     page = settings.STATUSPAGE_PAGE_ID

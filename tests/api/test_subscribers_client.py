@@ -28,20 +28,6 @@ def _no_rate_limit(settings):
 
 
 @pytest.fixture
-def client_for(live_server):
-    """The generated client, configured as its users do, against the live server."""
-
-    def make(key):
-        configuration = sp.Configuration()
-        configuration.host = f"{live_server.url}/api/v1"
-        configuration.api_key["Authorization"] = key
-        configuration.api_key_prefix["Authorization"] = "OAuth"
-        return sp.ApiClient(configuration)
-
-    return make
-
-
-@pytest.fixture
 def subscribers(client_for, manager_key, eager):
     return sp.SubscribersApi(client_for(manager_key))
 

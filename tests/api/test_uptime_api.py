@@ -16,18 +16,6 @@ NOW = utc(2024, 3, 25, 12, 0)
 
 
 @pytest.fixture
-def client_for(live_server):
-    def make(key):
-        configuration = sp.Configuration()
-        configuration.host = f"{live_server.url}/api/v1"
-        configuration.api_key["Authorization"] = key
-        configuration.api_key_prefix["Authorization"] = "OAuth"
-        return sp.ApiClient(configuration)
-
-    return make
-
-
-@pytest.fixture
 def outage(pods, transactional_db):
     """Pod 13 in a major outage for two hours on March 20, Pod 14 in a partial one for one."""
     with time_machine.travel(utc(2024, 3, 20, 19, 0), tick=False):

@@ -72,6 +72,15 @@ def _incidents(incidents: Iterable[Incident]) -> list[Incident]:
     return chosen
 
 
+def _email_subscriber(address: str) -> Subscriber | None:
+    """The email subscriber of a (normalized) address, locked; None when there is none."""
+    return (
+        Subscriber.objects.select_for_update()
+        .filter(mode=SubscriberMode.EMAIL, email=address)
+        .first()
+    )
+
+
 def _send_confirmation_on_commit(subscriber: Subscriber) -> None:
     send_task_on_commit("notifications.send_confirmation", subscriber.pk, subscriber.confirm_nonce)
 
@@ -139,11 +148,7 @@ def subscriber_request(
     address, language, components, incidents = _validated_request(
         email, language, components, incidents, incidents_only
     )
-    subscriber = (
-        Subscriber.objects.select_for_update()
-        .filter(mode=SubscriberMode.EMAIL, email=address)
-        .first()
-    )
+    subscriber = _email_subscriber(address)
     if subscriber is None:
         subscriber = Subscriber(email=address)
     elif subscriber.state in (SubscriberState.ACTIVE, SubscriberState.BOUNCED):
@@ -338,11 +343,7 @@ def subscriber_add(
     address, language, components, _none = _validated_request(
         email, language, components, (), False
     )
-    subscriber = (
-        Subscriber.objects.select_for_update()
-        .filter(mode=SubscriberMode.EMAIL, email=address)
-        .first()
-    )
+    subscriber = _email_subscriber(address)
     if subscriber is None:
         subscriber = Subscriber(email=address)
         before = None
@@ -529,11 +530,7 @@ def incident_follower_add(
     """
     _require(actor, ADD_PERMISSION)
     address, language, _none, incidents = _validated_request(email, language, (), [incident], True)
-    subscriber = (
-        Subscriber.objects.select_for_update()
-        .filter(mode=SubscriberMode.EMAIL, email=address)
-        .first()
-    )
+    subscriber = _email_subscriber(address)
     before = None if subscriber is None else _preferences(subscriber)
     fresh = subscriber is None or subscriber.state == SubscriberState.UNSUBSCRIBED
     if subscriber is None:
