@@ -15,6 +15,7 @@ from ninja.parser import Parser
 from ..cache import declare_public
 from . import manage, pods, public
 from .auth import RateLimited
+from .manage import users
 
 
 class JsonParser(Parser):
@@ -59,6 +60,7 @@ api = NinjaAPI(
 api.add_router("/v2/", public.router)
 api.add_router("/v1/pages/", manage.router)
 api.add_router("/v1/pages/", pods.router)
+api.add_router("/v1/organizations/", users.router)
 
 
 def urls():

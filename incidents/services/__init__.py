@@ -50,6 +50,7 @@ from .translations import (
     translation_save,
     translations_fill_machine,
 )
+from .users import staff_create, staff_deactivate, staff_role, staff_set_role
 
 __all__ = [
     "component_delete",
@@ -82,6 +83,10 @@ __all__ = [
     "remediation_item_delete",
     "remediation_item_update",
     "remediation_items_reorder",
+    "staff_create",
+    "staff_deactivate",
+    "staff_role",
+    "staff_set_role",
     "translation_delete",
     "translation_mark_reviewed",
     "translation_save",
