@@ -55,6 +55,10 @@ format: $(STAMP)
 bench: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || \
 		{ echo "make bench needs wrk: apt-get install wrk"; exit 1; })
+	@{ command -v varnishd || test -x /usr/sbin/varnishd; } >/dev/null && \
+		ls /usr/lib/*/varnish/vmods/libvmod_xkey.so >/dev/null 2>&1 || \
+		(apt-get install -y -qq varnish varnish-modules >/dev/null 2>&1 || \
+		{ echo "make bench needs Varnish: apt-get install varnish varnish-modules"; exit 1; })
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 clean:

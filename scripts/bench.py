@@ -5,7 +5,9 @@ Sections (run all, or name some: `python scripts/bench.py web fanout smtp worker
 
 - web: `/`, an incident page and `/api/v2/summary.json` served by gunicorn under wrk at 64
   connections next to a minimal view in the same run, and the cold render of `/` at 50
-  components and 5,000 past incidents (scripts/bench_web.py).
+  components and 5,000 past incidents; then `/` and `/api/v2/summary.json` through Varnish
+  with the shipped VCL next to a static object of the same size from the same Varnish, and the
+  requests that reached the origin meanwhile (scripts/bench_web.py).
 
 - fanout: audience computation and delivery-row creation for 100,000 active subscribers.
 - smtp: sending throughput to a local SMTP sink (aiosmtpd), against plain smtplib sending

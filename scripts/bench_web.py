@@ -5,12 +5,17 @@
   minimal Django view (`/healthz`) served by the same gunicorn in the same run, and the ratio.
 - cold: the render time and query count of `/` with an empty cache, at 50 components and
   5,000 past incidents (median of several renders, in process).
+- edge: Varnish with the shipped VCL (deploy/varnish/default.vcl) in front of that gunicorn,
+  in the same run: `/` and `/api/v2/summary.json` from its cache under wrk at 64 connections,
+  next to the same Varnish serving a static object of the same size and headers from its
+  cache, the ratios (goal: at least 0.9), and how many requests reached the origin meanwhile.
 
 Works on its own SQLite database under var/bench/.
 """
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 import runpy
@@ -19,9 +24,11 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +39,8 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 WORKERS = os.environ.get("BENCH_WORKERS")
 THREADS = os.environ.get("BENCH_THREADS")
+EDGE_ROUNDS = int(os.environ.get("BENCH_EDGE_ROUNDS", "3"))
+EDGE_DURATION = os.environ.get("BENCH_EDGE_DURATION", "5s")
 
 
 def remove_database(database: Path) -> None:
@@ -134,10 +143,11 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wrk(url: str) -> tuple[float, float, float]:
+def _wrk(url: str, duration: str = DURATION, languages: str = "") -> tuple[float, float, float]:
+    languages_header = ["-H", f"Accept-Language: {languages}"] if languages else []
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency",
-         "-H", "Accept-Encoding: gzip", url],
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}", "--latency",
+         "-H", "Accept-Encoding: gzip", *languages_header, url],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
@@ -198,9 +208,138 @@ def load(incident_id: str) -> None:
             rate, p50, p99 = _wrk(base + path)
             baseline = baseline or rate
             print(f"  {label:<26}{rate:>10.0f}{p50:>9.2f}{p99:>9.2f}{rate / baseline:>11.0%}")
+        edge(port, ["/", "/api/v2/summary.json"])
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+REFERENCE_PREFIX = "/__bench/"
+# What the edge runs send besides Accept-Encoding: a browser's language list, which `/` reads.
+BROWSER_LANGUAGES = "en-US,en;q=0.9"
+NOT_REPLAYED = {"date", "server", "connection", "keep-alive", "transfer-encoding", "content-length"}
+
+
+def _gzip_of_size(size: int) -> bytes:
+    """A gzip stream of `size` bytes (or the nearest above), of random data."""
+    length = max(size - 30, 1)
+    while True:
+        packed = gzip.compress(os.urandom(length), compresslevel=1, mtime=0)
+        if len(packed) >= size:
+            return packed
+        length += size - len(packed)
+
+
+class _Reference(BaseHTTPRequestHandler):
+    """`/__bench/<n>`: a static object standing for a page: the page's headers (cacheable as
+    it is), a body of random bytes of the page's size, compressed when the page is."""
+
+    protocol_version = "HTTP/1.1"
+    objects: dict[str, tuple[list[tuple[str, str]], bytes]] = {}
+
+    def do_GET(self):
+        headers, body = self.objects[self.path]
+        self.send_response(200)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def _stand_in(origin: str, path: str) -> tuple[list[tuple[str, str]], bytes]:
+    """The headers of the origin's answer for `path` as wrk asks for it, and a random body of
+    its size (a gzip stream when the answer is compressed)."""
+    request = urllib.request.Request(origin + path, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        size = len(answer.read())
+        headers = [(k, v) for k, v in answer.getheaders() if k.lower() not in NOT_REPLAYED]
+    compressed = any(k.lower() == "content-encoding" and v == "gzip" for k, v in headers)
+    return headers, _gzip_of_size(size) if compressed else os.urandom(size)
+
+
+def _with_reference_backend(vcl: str, port: int) -> str:
+    """The VCL with one more backend, for the reference objects under /__bench/ (the
+    subroutine added runs before the shipped one of the same name, which then goes on)."""
+    extra = f"""
+backend bench_reference {{
+    .host = "127.0.0.1";
+    .port = "{port}";
+}}
+
+sub vcl_backend_fetch {{
+    if (bereq.url ~ "^{REFERENCE_PREFIX}") {{
+        set bereq.backend = bench_reference;
+    }}
+}}
+"""
+    first = vcl.index("\nsub ")
+    return vcl[:first] + "\n" + extra + vcl[first:]
+
+
+def edge(origin_port: int, paths: list[str]) -> None:
+    """Varnish with the shipped VCL in front of the gunicorn on `origin_port`: each of `paths`
+    from its cache under wrk, next to a static object of the same size and headers from the
+    same cache (served once by a stand-in backend, `_Reference`)."""
+    sys.path.insert(0, str(ROOT))
+    from tests.processes import Varnish, varnish_lacking, varnish_vcl
+
+    lacking = varnish_lacking()
+    if lacking:
+        raise SystemExit(f"make bench needs Varnish: {lacking}")
+    reference = ThreadingHTTPServer(("127.0.0.1", 0), _Reference)
+    threading.Thread(target=reference.serve_forever, daemon=True).start()
+    directory = ROOT / "var" / "bench" / "varnish"
+    shutil.rmtree(directory, ignore_errors=True)
+    vcl = _with_reference_backend(varnish_vcl(origin_port), reference.server_address[1])
+    varnish = Varnish(directory, vcl, storage="malloc,256m").start()
+    try:
+        pairs = []
+        for n, path in enumerate(paths):
+            static = f"{REFERENCE_PREFIX}{n}"
+            _Reference.objects[static] = _stand_in(f"http://127.0.0.1:{origin_port}", path)
+            pairs.append((path, static, len(_Reference.objects[static][1])))
+            for url in (path, static):  # cached before the runs
+                for _ in range(3):
+                    urllib.request.urlopen(varnish.base + url, timeout=10).read()
+
+        def origin_requests() -> int:
+            return sum(varnish.counters("VBE.*.default.req").values())
+
+        before = origin_requests()
+        print(f"edge: Varnish 7 with deploy/varnish/default.vcl in front of that gunicorn, wrk "
+              f"{CONNECTIONS} connections, Accept-Language: {BROWSER_LANGUAGES}; medians of "
+              f"{EDGE_ROUNDS} runs of {EDGE_DURATION}, in turn with a static object of the "
+              f"same size and headers from the same cache")  # fmt: skip
+        print(f"  {'page':<22}{'bytes':>7}{'req/s':>9}{'p99 ms':>8}"
+              f"{'static req/s':>14}{'p99 ms':>8}{'req/s ratio':>13}{'p99 ratio':>11}")  # fmt: skip
+        for path, static, size in pairs:
+            # Turn about, EDGE_ROUNDS times each, which goes first alternating, the medians:
+            # both sides see the same noise of a shared machine.
+            runs = []
+            for round_ in range(EDGE_ROUNDS):
+                order = (path, static) if round_ % 2 == 0 else (static, path)
+                found = {url: _wrk(varnish.base + url, EDGE_DURATION, BROWSER_LANGUAGES)
+                         for url in order}  # fmt: skip
+                runs.append((found[path], found[static]))
+            rate = statistics.median(page[0] for page, _static in runs)
+            p99 = statistics.median(page[2] for page, _static in runs)
+            static_rate = statistics.median(static[0] for _page, static in runs)
+            static_p99 = statistics.median(static[2] for _page, static in runs)
+            print(f"  {path:<22}{size:>7}{rate:>9.0f}{p99:>8.2f}{static_rate:>14.0f}"
+                  f"{static_p99:>8.2f}{rate / static_rate:>13.2f}"
+                  f"{static_p99 / p99:>11.2f}")  # fmt: skip
+        reached = origin_requests() - before
+        print("  (ratios: the page over the static object, p99 inverted so that higher is "
+              "better; goal: at least 0.9)")  # fmt: skip
+        print(f"  requests that reached the origin: {reached:,} during these runs "
+              f"({before:,} before them, filling the cache)")  # fmt: skip
+    finally:
+        varnish.stop()
+        reference.shutdown()
 
 
 def assets() -> None:

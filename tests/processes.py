@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -260,6 +261,19 @@ class Site:
         for process in self.processes:
             process.stop()
 
+    def stop_web(self) -> None:
+        """gunicorn stopped, the worker left running: the origin is down for its readers."""
+        self._process("gunicorn").stop()
+        poll(lambda: not listening(self.port), 30, what=f"port {self.port} closed (gunicorn)")
+
+    def start_web(self) -> None:
+        """gunicorn started again on the same address, after `stop_web`."""
+        self._process("gunicorn").start()
+        poll(lambda: self._running() and self._answers_healthz(), 60, what="gunicorn's /healthz")
+
+    def _process(self, name: str) -> Process:
+        return next(process for process in self.processes if process.name == name)
+
     # -- driving it ----------------------------------------------------------------------
 
     @property
@@ -331,3 +345,94 @@ def csrf_token(page: Answer) -> str:
     if found is None:
         raise AssertionError(f"no CSRF token in {page}")
     return found.group(1)
+
+
+# -- Varnish -----------------------------------------------------------------------------
+
+VARNISHD = shutil.which("varnishd") or "/usr/sbin/varnishd"
+VARNISH_VCL = ROOT / "deploy" / "varnish" / "default.vcl"
+XKEY_VMODS = ("/usr/lib/x86_64-linux-gnu/varnish/vmods", "/usr/lib/aarch64-linux-gnu/varnish/vmods",
+              "/usr/lib/varnish/vmods")  # fmt: skip
+
+
+def varnish_lacking() -> str | None:
+    """What this machine lacks to run the shipped VCL (varnishd, the xkey vmod), or None."""
+    if not os.access(VARNISHD, os.X_OK):
+        return "varnishd is not installed (apt-get install varnish varnish-modules)"
+    if not any(Path(d, "libvmod_xkey.so").exists() for d in XKEY_VMODS):
+        return "the xkey vmod is not installed (apt-get install varnish-modules)"
+    return None
+
+
+def varnish_vcl(origin_port: int, vcl: str | None = None) -> str:
+    """The shipped VCL (or `vcl`) with its `backend default` pointing at 127.0.0.1:origin_port:
+    the `.host` and `.port` lines of that block rewritten, nothing else."""
+    text = VARNISH_VCL.read_text() if vcl is None else vcl
+    block = re.search(r"backend default \{.*?\n\}", text, re.S)
+    if block is None:
+        raise ValueError("no `backend default { ... }` block in the VCL")
+    backend = re.sub(r'(\n\s*\.host\s*=\s*)"[^"]*";', r'\g<1>"127.0.0.1";', block.group(0), count=1)
+    backend = re.sub(r'(\n\s*\.port\s*=\s*)"[^"]*";', rf'\g<1>"{origin_port}";', backend, count=1)
+    return text[: block.start()] + backend + text[block.end() :]
+
+
+class Varnish:
+    """The machine's varnishd in the foreground (`-F`), a child process with its own working
+    directory under `directory`, listening on 127.0.0.1:`port` with the VCL text `vcl`."""
+
+    def __init__(self, directory: Path, vcl: str, port: int | None = None, storage="malloc,64m"):
+        self.dir = directory
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.vcl = vcl
+        self.port = port or free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.storage = storage
+        self.workdir = self.dir / "varnish"
+        self.process: Process | None = None
+
+    def start(self) -> Varnish:
+        vcl = self.dir / "default.vcl"
+        vcl.write_text(self.vcl)
+        compiled = subprocess.run(
+            [VARNISHD, "-j", "none", "-C", "-f", str(vcl)], capture_output=True, text=True
+        )
+        if compiled.returncode:
+            raise RuntimeError(f"varnishd -C -f {vcl} failed:\n{compiled.stderr[-3000:]}")
+        argv = [
+            VARNISHD, "-F", "-n", str(self.workdir), "-a", f"127.0.0.1:{self.port}",
+            "-T", "127.0.0.1:0", "-f", str(vcl), "-s", self.storage,
+            # No jail: as root it would switch to the `varnish` user, who cannot read a
+            # private temporary directory; a smaller shared log than the 80 MB default.
+            "-j", "none", "-p", "vsl_space=16M",
+        ]  # fmt: skip
+        self.process = Process("varnishd", argv, self.dir / "varnishd.log").start()
+        poll(
+            lambda: self._running() and listening(self.port),
+            60,
+            what=f"varnishd listening on {self.port} (see {self.dir / 'varnishd.log'})",
+        )
+        return self
+
+    def _running(self) -> bool:
+        if not self.process.alive:
+            raise RuntimeError(f"varnishd exited; see {self.dir / 'varnishd.log'}")
+        return True
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop()
+            poll(lambda: not listening(self.port), 30, what=f"port {self.port} closed (varnishd)")
+
+    def counters(self, *names: str) -> dict[str, int]:
+        """varnishstat's counters `names` (e.g. MAIN.backend_req; a glob names several)."""
+        argv = ["varnishstat", "-n", str(self.workdir), "-1", "-j"]
+        for name in names:
+            argv += ["-f", name]
+        found = json.loads(subprocess.run(argv, capture_output=True, text=True, check=True).stdout)
+        counters = found.get("counters", found)  # the layout of 7.x, or of 6.x
+        return {k: v["value"] for k, v in counters.items() if isinstance(v, dict) and "value" in v}
+
+    def adm(self, *command: str) -> str:
+        """A varnishadm command's output."""
+        argv = ["varnishadm", "-n", str(self.workdir), *command]
+        return subprocess.run(argv, capture_output=True, text=True, check=True).stdout
