@@ -2,7 +2,9 @@
 
 - load: gunicorn (the production command) serves `/`, an incident page and
   `/api/v2/summary.json` from the cache; wrk drives each at 64 connections; beside them a
-  minimal Django view (`/healthz`) served by the same gunicorn in the same run, and the ratio.
+  minimal Django view (`/healthz`) served by the same gunicorn in the same run, and the ratio;
+  then `/` and summary.json in turn with a bare Django site (startproject's middleware, one
+  constant page of the same size: scripts/bench_bare_site.py) on the same gunicorn settings.
 - cold: the render time and query count of `/` with an empty cache, at 50 components and
   5,000 past incidents (median of several renders, in process).
 - edge: Varnish with the shipped VCL (deploy/varnish/default.vcl) in front of that gunicorn,
@@ -208,7 +210,46 @@ def load(incident_id: str) -> None:
             rate, p50, p99 = _wrk(base + path)
             baseline = baseline or rate
             print(f"  {label:<26}{rate:>10.0f}{p50:>9.2f}{p99:>9.2f}{rate / baseline:>11.0%}")
+        # The bytes `/` travels as to wrk (gzip): the bare page is as long.
+        packed = urllib.request.Request(base + "/", headers={"Accept-Encoding": "gzip"})
+        size = len(urllib.request.urlopen(packed, timeout=10).read())
+        pages = [("/", base + "/"), ("/api/v2/summary.json", base + "/api/v2/summary.json")]
+        bare(workers, threads, size, pages)
         edge(port, ["/", "/api/v2/summary.json"])
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def bare(workers: str, threads: str, page_bytes: int, pages: list[tuple[str, str]]) -> None:
+    """The origin against a bare Django site (startproject's middleware, one constant page of
+    the status page's size) on the same gunicorn configuration, measured in turn."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "bench_bare_site:application",
+         "--chdir", str(ROOT / "scripts"), "--workers", workers, "--threads", threads,
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT, env={**os.environ, "BENCH_PAGE_BYTES": str(page_bytes)},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        print(f"origin: against a bare Django site (startproject's middleware, one constant "
+              f"{page_bytes}-byte page), same gunicorn, measured in turn")  # fmt: skip
+        print(f"  {'page':<26}{'req/s':>10}{'p99 ms':>9}{'bare req/s':>12}{'p99 ms':>9}"
+              f"{'req/s ratio':>13}{'p99 ratio':>11}")  # fmt: skip
+        for label, url in pages:
+            rate, _p50, p99 = _wrk(url)
+            bare_rate, _bare_p50, bare_p99 = _wrk(f"http://127.0.0.1:{port}/")
+            print(f"  {label:<26}{rate:>10.0f}{p99:>9.2f}{bare_rate:>12.0f}{bare_p99:>9.2f}"
+                  f"{rate / bare_rate:>13.2f}{p99 / bare_p99:>11.2f}")  # fmt: skip
     finally:
         server.terminate()
         server.wait(timeout=30)
