@@ -19,9 +19,8 @@ from django.conf import settings
 
 from .cache import SITE_KEY
 from .events import Event
-from .models import Component, ComponentGroup, Incident, IncidentUpdate
-from .models.postmortems import Postmortem, RemediationItem
-from .models.translations import Translation
+from .models import Component, ComponentGroup, Incident
+from .models.translations import Translation, incident_of
 from .worker import send_task
 
 logger = logging.getLogger(__name__)
@@ -32,15 +31,13 @@ class PurgeFailed(Exception):
 
 
 def _incident_of(target) -> Incident | None:
-    if isinstance(target, Incident):
-        return target
-    if isinstance(target, IncidentUpdate | Postmortem):
-        return target.incident
-    if isinstance(target, RemediationItem):
-        return target.postmortem.incident
+    """The incident whose pages `target` is shown on, if it is part of one."""
     if isinstance(target, Translation):
         return target.incident
-    return None
+    try:
+        return incident_of(target)
+    except TypeError:
+        return None
 
 
 def keys_of(event: Event) -> list[str]:
