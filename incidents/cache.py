@@ -286,8 +286,12 @@ class SharedCacheHeadersMiddleware:
         response["Vary"] = "Accept-Encoding"
         stale = response.get("X-Status-Stale") == "1"
         shared = BROWSER_MAX_AGE if stale else SHARED_MAX_AGE
+        # `/` is the English page only for a visitor who has not chosen another language: a
+        # browser asks again each time (a 304 when nothing changed), so that a choice made
+        # with the switcher takes effect at once; a shared cache decides that itself.
+        browser = 0 if request.path_info == "/" else BROWSER_MAX_AGE
         response["Cache-Control"] = (
-            f"public, max-age={BROWSER_MAX_AGE}, s-maxage={shared}, "
+            f"public, max-age={browser}, s-maxage={shared}, "
             f"stale-while-revalidate={STALE_WHILE_REVALIDATE}, stale-if-error={STALE_IF_ERROR}"
         )
         response["xkey"] = response["Surrogate-Key"] = " ".join(keys)

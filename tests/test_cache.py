@@ -22,7 +22,7 @@ def test_second_request_is_a_hit_without_queries(client, pods, django_assert_num
         response = client.get("/")
     assert response["X-Cache"] == "HIT"
     assert "All Systems Operational" in response.text
-    assert "public" in response["Cache-Control"] and "max-age=5" in response["Cache-Control"]
+    assert "public" in response["Cache-Control"] and "s-maxage=300" in response["Cache-Control"]
 
 
 def test_a_new_update_shows_on_the_very_next_request(client, make_incident, pods):
