@@ -243,6 +243,7 @@ def bare(workers: str, threads: str, page_bytes: int, pages: list[tuple[str, str
                 time.sleep(0.1)
         print(f"origin: against a bare Django site (startproject's middleware, one constant "
               f"{page_bytes}-byte page), same gunicorn, measured in turn")  # fmt: skip
+        print("  (ratios: the page over the bare site; goal: req/s at least 1.0, p99 at most 1.0)")
         print(f"  {'page':<26}{'req/s':>10}{'p99 ms':>9}{'bare req/s':>12}{'p99 ms':>9}"
               f"{'req/s ratio':>13}{'p99 ratio':>11}")  # fmt: skip
         for label, url in pages:
