@@ -25,6 +25,7 @@ Only anonymous-safe responses are stored: the pages carry no per-visitor data.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import logging
@@ -195,7 +196,15 @@ class Declaration(NamedTuple):
 
 
 def declaration(path: str) -> Declaration | None:
-    """What the view of `path` declared, when it is a public page."""
+    """What the view of `path` declared, when it is a public page. Both layers in front of
+    the views ask it for every GET: resolved once per language and path, the last few
+    thousand kept (a flood of made-up paths only pushes entries out)."""
+    return _declaration(get_language(), path)
+
+
+@functools.lru_cache(maxsize=4096)
+def _declaration(language: str | None, path: str) -> Declaration | None:
+    # `language` is part of the key: a path's language prefix resolves in its language only.
     try:
         match = resolve(path)
     except Resolver404:
