@@ -24,7 +24,7 @@ def site(pods, make_incident):
     return incident
 
 
-def _public_addresses(incident, pods):
+def _public_addresses(incident):
     return [
         "/",
         "/it/",
@@ -42,7 +42,7 @@ def _public_addresses(incident, pods):
 def test_every_public_answer_is_one_copy_per_address_with_its_keys(
     site, pods, client, manager_client
 ):
-    for address in _public_addresses(site, pods):
+    for address in _public_addresses(site):
         # An anonymous reader and a logged-in manager (a session cookie) get the same HTTP.
         for reader in (client, manager_client):
             response = reader.get(address)
