@@ -322,6 +322,9 @@ if _csp_report_uri := env.str("CSP_REPORT_URI", default=""):
 # the web process, the worker and beat talk without any server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
+    # kombu's file-system transport, with messages written whole before a worker can see them
+    # (statuspage/broker.py).
+    CELERY_BROKER_TRANSPORT = "statuspage.broker:Transport"
     _queue_dir = VAR_DIR / "celery" / "queue"
     _control_dir = VAR_DIR / "celery" / "control"
     for _folder in (_queue_dir, _control_dir):

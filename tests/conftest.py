@@ -139,10 +139,11 @@ def committed_events(monkeypatch):
 
 
 @pytest.fixture
-def worker():
+def worker(transactional_db):
     """A Celery worker in a thread of the test process, on the configured broker (the embedded
     one, Redis in CI), running the tasks the test queues. The fault suite starts its own, as a
-    process to kill (tests/faults/conftest.py `worker_process`)."""
+    process to kill (tests/faults/conftest.py `worker_process`). It starts with Django's system
+    checks, which open the test database."""
     # Tasks queued by earlier tests (with no worker running) would run now, against their
     # long-gone data and beside this test's writes: start from an empty queue.
     app.control.purge()
