@@ -83,7 +83,7 @@ def test_readers_racing_a_writer_get_every_message_whole_and_once(connect):
 def test_a_file_that_does_not_decode_is_set_aside_and_the_next_message_still_arrives(
     connect, tmp_path, caplog
 ):
-    broken = tmp_path / "queue" / "1_broken.tasks.msg"
+    broken = tmp_path / "queue" / "0_broken.tasks.msg"
     broken.write_bytes(b"")
     with connect().SimpleQueue("tasks") as queue:
         queue.put({"number": 1})
