@@ -1,12 +1,18 @@
 from django.conf import settings
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from . import languages as _languages
+from .models import Page
 
 
 def page(request):
-    """The page's name, on every template."""
-    return {"statuspage_name": settings.STATUSPAGE_NAME}
+    """The page's settings and its name, on every template (read when a template uses them)."""
+    settings_of_page = SimpleLazyObject(Page.current)
+    return {
+        "page_settings": settings_of_page,
+        "statuspage_name": SimpleLazyObject(lambda: settings_of_page.name),
+    }
 
 
 def languages(request):

@@ -26,7 +26,7 @@ from . import selectors, timefmt, viewmodels
 from .cache import public_page
 from .localize import localized
 from .markdown import render_markdown
-from .models import Component, ComponentGroup, Incident, MaintenanceStatus
+from .models import Component, ComponentGroup, Incident, MaintenanceStatus, Page
 
 FEED_LENGTH = 50
 # Completed maintenance stays in the calendar this long after its window ended.
@@ -60,6 +60,8 @@ class IncidentHistoryRss(Feed):
         return super().get_feed(obj, _SiteRequest(request))
 
     def get_object(self, request, public_id: str | None = None):
+        if not Page.current().allow_rss_atom_feeds:
+            raise Http404("This page has no feeds.")
         if public_id is None:
             return None
         found = (
@@ -72,9 +74,9 @@ class IncidentHistoryRss(Feed):
 
     def title(self, obj):
         if obj is None:
-            return _("%(page)s incident history") % {"page": settings.STATUSPAGE_NAME}
+            return _("%(page)s incident history") % {"page": Page.current().name}
         return _("%(page)s incident history: %(component)s") % {
-            "page": settings.STATUSPAGE_NAME,
+            "page": Page.current().name,
             "component": obj.name,
         }
 
@@ -189,11 +191,12 @@ def maintenance_calendar(request: HttpRequest) -> HttpResponse:
     """`/maintenance.ics`: one VEVENT per maintenance window, times in UTC, stable UIDs."""
     host = urlsplit(settings.SITE_URL).hostname or "localhost"
     calendar = icalendar.Calendar()
-    calendar.add("prodid", f"-//{settings.STATUSPAGE_NAME}//Scheduled maintenance//EN")
+    page_name = Page.current().name
+    calendar.add("prodid", f"-//{page_name}//Scheduled maintenance//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    name = _("%(page)s scheduled maintenance") % {"page": settings.STATUSPAGE_NAME}
+    name = _("%(page)s scheduled maintenance") % {"page": page_name}
     calendar.add("name", name)
     calendar.add("x-wr-calname", name)
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})

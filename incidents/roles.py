@@ -38,6 +38,7 @@ ROLES: dict[str, set[str]] = {
         "add_translation",
         "change_translation",
         "delete_translation",
+        "view_page",
     },
     # Also edit published text, manage components, maintenance and templates, publish
     # postmortems, delete.
@@ -49,6 +50,9 @@ ROLES: dict[str, set[str]] = {
         ),
         "set_component_status",
         "publish_postmortem",
+        # The page's settings: name, colours, the banner.
+        "view_page",
+        "change_page",
     },
 }
 

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import timefmt
 from .indicators import OverallStatus
@@ -185,3 +186,12 @@ class History:
     older: date | None
     components: list[Component]
     groups: list[ComponentGroup]
+
+
+def more_info_links(page) -> list[tuple[str, str]]:
+    """The "for more information" block of an incident: the status page, and support when
+    the page has a support link."""
+    links = [(_("Current system status"), settings.SITE_URL + "/")]
+    if page.support_url:
+        links.append((_("Contact support"), page.support_url))
+    return links

@@ -2,15 +2,22 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from . import selectors, viewmodels
 from .cache import public_page
-from .models import Component, ComponentGroup, Incident
+from .models import Component, ComponentGroup, Incident, Page
 from .models.base import plausible_date
+
+
+@public_page(keys=())  # the site's own key (every public answer's) purges it
+def theme_css(request):
+    """The page's colours (staff set them; `services.page` checks their contrast): custom
+    properties of status.css, validated #rrggbb values only."""
+    lines = [f"  {prop}: {value};" for prop, value in Page.current().theme.items()]
+    return HttpResponse(":root {\n" + "\n".join(lines) + "\n}\n", content_type="text/css")
 
 
 @public_page
@@ -34,7 +41,7 @@ def incident(request, public_id: str):
             "affected": viewmodels.affected_components(found),
             "postmortem": postmortem,
             "translation": viewmodels.translation_notes(found, postmortem),
-            "more_info_links": settings.STATUS_MORE_INFO_LINKS,
+            "more_info_links": viewmodels.more_info_links(Page.current()),
         },
     )
 

@@ -368,11 +368,9 @@ STATUSPAGE_PAGE_ID = env.str("STATUSPAGE_PAGE_ID", default="demo0page0id")
 # Zones every timestamp is shown in, as (tz database name, label). The date in front of a
 # timeline row follows the last zone's calendar.
 STATUS_TIMEZONES = _timezones("STATUS_TIMEZONES", ["UTC=UTC", "America/Los_Angeles=PT"])
-# The "for more information" block on incident pages: (label, url) pairs.
-STATUS_MORE_INFO_LINKS = [
-    (_("Current system status"), SITE_URL + "/"),
-    (_("Contact support"), env.str("STATUS_SUPPORT_URL", default="mailto:support@example.com")),
-]
+# The "for more information" block on incident pages links to the status page and to support.
+# The "Contact support" link of that block, until staff change it (the page's settings).
+STATUS_SUPPORT_URL = env.str("STATUS_SUPPORT_URL", default="mailto:support@example.com")
 STATUS_RECENT_DAYS = _int("STATUS_RECENT_DAYS", 7)
 STATUS_RECENT_INCIDENTS = _int("STATUS_RECENT_INCIDENTS", 10)
 # Minutes before a maintenance starts that its reminder goes out.

@@ -6,7 +6,7 @@ from django.views.static import serve
 
 from incidents import languages
 from incidents.api import router as api_router
-from incidents.views import healthz
+from incidents.views import healthz, theme_css
 
 # Staff and machine endpoints are not translated and have no language prefix.
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/", api_router.urls()),
     path("markdownx/", include("incidents.staff")),
     path("healthz", healthz, name="healthz"),
+    path("theme.css", theme_css, name="theme-css"),
     path("language/<str:code>/", languages.switch, name="switch-language"),
 ]
 # The public pages: English at /, every other language under its prefix (/it/, /pt-br/, ...).

@@ -2,6 +2,7 @@ from django.urls import reverse
 
 from incidents import services
 from incidents.models import Component, ComponentGroup, ComponentStatus
+from incidents.services.page import page_update
 from tests.conftest import render_queries, utc
 
 
@@ -69,11 +70,13 @@ def test_incident_page_shows_window_affected_timeline_and_more_info(client, make
     assert "For more information" in text and "Contact support" in text
 
 
-def test_more_information_links_are_a_setting(client, make_incident, settings):
-    settings.STATUS_MORE_INFO_LINKS = [("Open a ticket", "https://help.example.com/new")]
+def test_the_support_link_is_the_pages_setting(client, make_incident):
+    page_update({"support_url": "https://help.example.com/new"})
     incident = make_incident()
     text = client.get(incident.get_absolute_url()).text
-    assert 'href="https://help.example.com/new"' in text and "Open a ticket" in text
+    assert '<a href="https://help.example.com/new">Contact support</a>' in text
+    page_update({"support_url": ""})
+    assert "Contact support" not in client.get(incident.get_absolute_url()).text
 
 
 def test_unknown_incident_is_404(client, db):

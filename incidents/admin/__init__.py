@@ -6,6 +6,14 @@ writes models itself.
 
 from __future__ import annotations
 
-from . import components, incidents, maintenance, postmortems, templates, translations
+from . import components, incidents, maintenance, page, postmortems, templates, translations
 
-__all__ = ["components", "incidents", "maintenance", "postmortems", "templates", "translations"]
+__all__ = [
+    "components",
+    "incidents",
+    "maintenance",
+    "page",
+    "postmortems",
+    "templates",
+    "translations",
+]

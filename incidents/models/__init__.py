@@ -12,6 +12,7 @@ from .incidents import (
     MaintenanceStatus,
     UpdateComponentChange,
 )
+from .page import Page
 from .postmortems import Postmortem, PostmortemStatus, RemediationItem, RemediationState
 from .templates import IncidentTemplate
 from .translations import TRANSLATABLE_FIELDS, Translation, source_revision
@@ -32,6 +33,7 @@ __all__ = [
     "IncidentUpdate",
     "Maintenance",
     "MaintenanceStatus",
+    "Page",
     "Postmortem",
     "PostmortemStatus",
     "RemediationItem",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email import policy as email_policy
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from functools import cache
 from urllib.parse import quote
 
@@ -23,6 +23,7 @@ from django.utils.http import RFC3986_SUBDELIMS
 from incidents import timefmt
 from incidents.localize import PageNotes, localized
 from incidents.markdown import render_markdown
+from incidents.models import Page
 
 from . import tokens
 from .models import Notification, NotificationKind, Subscriber
@@ -36,10 +37,18 @@ def site_url(path: str) -> str:
     return settings.SITE_URL + path
 
 
+def sender() -> str:
+    """Who notifications come from: the page's name at the address staff set in its settings,
+    or DEFAULT_FROM_EMAIL."""
+    page = Page.current()
+    if page.notifications_from_email:
+        return formataddr((page.name, page.notifications_from_email))
+    return settings.DEFAULT_FROM_EMAIL
+
+
 def mail_domain() -> str:
     """The domain of our Message-IDs: the sender's."""
-    address = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">")
-    return address.rpartition("@")[2] or "localhost"
+    return parseaddr(sender())[1].rpartition("@")[2] or "localhost"
 
 
 def language_for(code: str) -> str:
@@ -68,13 +77,15 @@ def notification_context(notification: Notification) -> dict:
     """What every notification template receives (in the active language)."""
     incident = notification.incident
     update = notification.update
+    page = Page.current()
     context = {
         "notification": notification,
         "kind": notification.kind,
         "incident": incident,
         "update": update,
         "source": notification.source,
-        "statuspage_name": settings.STATUSPAGE_NAME,
+        "statuspage_name": page.name,
+        "email_footer": page.notifications_email_footer,
         "site_url": site_url("/"),
         "components": [str(c) for c in notification.components.select_related("group")],
     }
@@ -185,7 +196,7 @@ def notification_message(
     message = EmailMultiAlternatives(
         subject=rendered.subject,
         body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender(),
         to=[subscriber.email],
         headers=headers,
     )
@@ -200,7 +211,7 @@ def confirmation_message(subscriber: Subscriber) -> EmailMultiAlternatives:
             reverse("notifications:confirm", args=[tokens.make_token(subscriber, tokens.CONFIRM)])
         )
         context = {
-            "statuspage_name": settings.STATUSPAGE_NAME,
+            "statuspage_name": Page.current().name,
             "confirm_url": confirm_url,
             "max_age_hours": settings.SUBSCRIBE_CONFIRM_MAX_AGE // 3600,
             "site_url": site_url("/"),
@@ -209,7 +220,7 @@ def confirmation_message(subscriber: Subscriber) -> EmailMultiAlternatives:
         message = EmailMultiAlternatives(
             subject=one_line(render_to_string(f"{base}.subject.txt", context)),
             body=render_to_string(f"{base}.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=sender(),
             to=[subscriber.email],
             headers={
                 "Message-ID": make_msgid(domain=mail_domain()),
@@ -231,7 +242,7 @@ MAX_LINE = 998  # RFC 5322
 
 
 def envelope_sender() -> str:
-    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return parseaddr(sender())[1]
 
 
 def prepared_bytes(notification: Notification, rendered: Rendered) -> bytes | None:
@@ -239,7 +250,7 @@ def prepared_bytes(notification: Notification, rendered: Rendered) -> bytes | No
     (a line too long for 8-bit transport, or a stand-in link the encoding changed)."""
     message = EmailMessage(policy=email_policy.SMTP)
     message["Subject"] = rendered.subject
-    message["From"] = settings.DEFAULT_FROM_EMAIL
+    message["From"] = sender()
     message["Date"] = formatdate(localtime=False)
     for name, value in thread_headers(notification).items():
         message[name] = value

@@ -30,6 +30,7 @@ from incidents.notifications.models import Notification, Subscriber, SubscriberS
 from incidents.operations.backup import export_status, import_status
 from incidents.operations.demo import load_demo
 from incidents.pods.models import AccountPod
+from incidents.services.page import page_update
 from tests.conftest import utc
 
 NOW = utc(2024, 4, 2, 12, 0)
@@ -52,6 +53,9 @@ def site(db):
     with time_machine.travel(NOW - timedelta(hours=1), tick=False) as clock:
         load_demo()
         clock.shift(timedelta(minutes=1))
+        page_update(
+            {"name": "Acme Status", "css_link_color": "#1a4fa0", "embed_position": "bottom-left"}
+        )
         pods = {c.name: c for c in Component.objects.filter(group__name="Pods")}
         incident = services.incident_create(
             name="Pod 13 <b>slow</b> & logins",

@@ -21,6 +21,8 @@ STAFF_ONLY = [
     "incidents/operations/*",
     "incidents/forms.py",
     "incidents/staff.py",
+    "incidents/models/page.py",
+    "incidents/services/page.py",
     "incidents/api/*",
     "incidents/management/*",
     "templates/admin/*",

@@ -14,6 +14,7 @@ from incidents.models import (
     Incident,
     IncidentTemplate,
     IncidentUpdate,
+    Page,
     Postmortem,
 )
 from incidents.models.translations import Translation
@@ -27,6 +28,7 @@ from .fields import (
     GROUP_FIELDS,
     INCIDENT_FIELDS,
     NOTIFICATION_FIELDS,
+    PAGE_FIELDS,
     POSTMORTEM_FIELDS,
     REMEDIATION_FIELDS,
     SUBSCRIBER_FIELDS,
@@ -123,6 +125,8 @@ def export_status() -> dict[str, Any]:
         "format": FORMAT,
         "version": VERSION,
         "exported_at": timezone.now().isoformat(),
+        # The page's settings, when staff changed them (null: the environment's defaults).
+        "page": _plain(page, PAGE_FIELDS) if (page := Page.objects.filter(pk=1).first()) else None,
         "component_groups": groups,
         "components": components,
         "incidents": incidents,

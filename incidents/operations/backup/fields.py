@@ -10,6 +10,7 @@ from incidents.models import (
     Incident,
     IncidentTemplate,
     IncidentUpdate,
+    Page,
     Postmortem,
     RemediationItem,
 )
@@ -45,5 +46,6 @@ SUBSCRIBER_FIELDS = own_fields(Subscriber)
 TRANSLATION_FIELDS = own_fields(Translation, exclude=("object_id",))
 ACCOUNT_FIELDS = own_fields(AccountPod)
 NOTIFICATION_FIELDS = own_fields(Notification, exclude=("source_id",))
+PAGE_FIELDS = own_fields(Page)
 # A restore never starts sending by itself.
 RESTORED_AS_STOPPED = (NotificationState.QUEUED, NotificationState.SENDING)

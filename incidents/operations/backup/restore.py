@@ -18,6 +18,7 @@ from incidents.models import (
     IncidentComponent,
     IncidentTemplate,
     IncidentUpdate,
+    Page,
     Postmortem,
     RemediationItem,
     UpdateComponentChange,
@@ -25,6 +26,7 @@ from incidents.models import (
 from incidents.models.translations import Translation
 from incidents.notifications.models import Notification, NotificationState, Subscriber
 from incidents.pods.models import AccountPod
+from incidents.services.page import page_check
 
 from .fields import (
     ACCOUNT_FIELDS,
@@ -33,6 +35,7 @@ from .fields import (
     GROUP_FIELDS,
     INCIDENT_FIELDS,
     NOTIFICATION_FIELDS,
+    PAGE_FIELDS,
     POSTMORTEM_FIELDS,
     REMEDIATION_FIELDS,
     RESTORED_AS_STOPPED,
@@ -58,6 +61,7 @@ def is_empty() -> bool:
 
 
 def _wipe() -> None:
+    Page.objects.all().delete()
     AccountPod.objects.all().delete()
     Notification.objects.all().delete()
     Subscriber.objects.all().delete()
@@ -157,6 +161,17 @@ def import_status(data: Any, *, replace: bool = False) -> dict[str, int]:
         ["component_groups", "components", "incidents", "updates", "postmortems",
          "incident_templates", "subscribers", "notifications", "translations", "accounts"], 0,
     )  # fmt: skip
+
+    if data.get("page") is not None:
+        if not isinstance(data["page"], dict):
+            raise ValidationError("page: expected an object.")
+        page = Page(pk=1, **read.fields(Page, data["page"], PAGE_FIELDS, set(), "page"))
+        Page.objects.filter(pk=1).delete()  # the backup's settings replace the site's
+        try:
+            page_check(page)
+        except ValidationError as error:
+            raise ValidationError(f"page: {' '.join(error.messages)}") from None
+        _save(page, "page")
 
     groups: dict[str, ComponentGroup] = {}
     for n, item in enumerate(read.items(data, "component_groups", "")):
