@@ -23,8 +23,10 @@ from .models import (
     Incident,
     IncidentTemplate,
     IncidentUpdate,
+    Page,
     Postmortem,
 )
+from .models.page import FIXED, THEME_COLOURS
 from .uptime import RangeUptime
 
 
@@ -40,11 +42,12 @@ def day(value: date | None) -> str | None:
 
 
 def page() -> dict:
+    settings_of_page = Page.current()
     return {
         "id": settings.STATUSPAGE_PAGE_ID,
-        "name": settings.STATUSPAGE_NAME,
+        "name": settings_of_page.name,
         "url": settings.SITE_URL,
-        "time_zone": "Etc/UTC",
+        "time_zone": settings_of_page.time_zone,
         "updated_at": timestamp(selectors.page_updated_at()),
     }
 
@@ -350,4 +353,50 @@ def subscriber(item) -> dict:
         "created_at": timestamp(item.created_at),
         "state": item.state,
         "language": item.language,
+    }
+
+
+def managed_page(page: Page, *, domain: str) -> dict:
+    """The page's settings as Statuspage's management API answers them, with every colour
+    in effect."""
+    colours = {field: page.colours[prop] for field, prop in THEME_COLOURS.items()}
+    return {
+        "id": settings.STATUSPAGE_PAGE_ID,
+        "created_at": timestamp(page.created_at),
+        "updated_at": timestamp(page.updated_at),
+        "name": page.name,
+        "page_description": page.page_description or None,
+        "headline": page.headline or None,
+        "branding": page.branding,
+        "subdomain": None,
+        "domain": domain,
+        "url": page.url or None,
+        "support_url": page.support_url or None,
+        "hidden_from_search": page.hidden_from_search,
+        **{name: value for name, (value, _reason) in FIXED.items()},
+        "allow_rss_atom_feeds": page.allow_rss_atom_feeds,
+        "notifications_from_email": page.notifications_from_email or None,
+        "notifications_email_footer": page.notifications_email_footer or None,
+        "activity_score": 0.0,
+        "twitter_username": None,
+        "ip_restrictions": None,
+        "city": None,
+        "state": None,
+        "country": None,
+        "time_zone": page.time_zone,
+        **colours,
+        "favicon_logo": None,
+        "transactional_logo": None,
+        "hero_cover": None,
+        "email_logo": None,
+        "twitter_logo": None,
+    }
+
+
+def embed_config(page: Page) -> dict:
+    """The banner's settings, with every colour in effect."""
+    return {
+        "page_id": settings.STATUSPAGE_PAGE_ID,
+        "position": page.embed_position or None,
+        **page.embed_colours,
     }

@@ -16,9 +16,9 @@ from pydantic import Field
 
 from .. import selectors, statuspage_json
 from ..indicators import overall_status
-from ..models import Component, Incident
+from ..models import Component, Incident, Page
 from ..pods import selectors as pod_selectors
-from . import schemas
+from . import schemas, schemas_pages
 
 router = Router(tags=["public"])
 RECENT_INCIDENTS = 50
@@ -185,3 +185,16 @@ def upcoming_maintenances(request, filters: Query[Filters]):
 )
 def active_maintenances(request, filters: Query[Filters]):
     return _maintenances(Incident.objects.active_maintenance(), filters)
+
+
+@router.get(
+    "embed.json",
+    response={200: schemas_pages.StatusEmbedConfig, **ERRORS},
+    summary="Banner settings",
+    description=(
+        "An addition to Statuspage's API: where the embeddable banner (banner.js) shows and "
+        "in which colours, as staff set them (management API `status_embed_config`)."
+    ),
+)
+def embed_config(request):
+    return statuspage_json.embed_config(Page.current())

@@ -14,8 +14,8 @@ from ninja.parser import Parser
 
 from ..cache import declare_public
 from . import manage, pods, public
-from .auth import RateLimited
-from .manage import users
+from .auth import OAuthKey, RateLimited
+from .manage import pages, users
 
 
 class JsonParser(Parser):
@@ -61,6 +61,7 @@ api.add_router("/v2/", public.router)
 api.add_router("/v1/pages/", manage.router)
 api.add_router("/v1/pages/", pods.router)
 api.add_router("/v1/organizations/", users.router)
+api.add_router("/v1/", pages.listing, auth=OAuthKey(), tags=["management"])
 
 
 def urls():

@@ -8,6 +8,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from incidents import services
+from incidents.services import page as page_service
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,3 +97,27 @@ def test_banner_disappears_once_resolved(page, open_customer_page, pod_incident,
     open_customer_page(pods["Pod 13"].public_id)
     _wait_for_the_status_read(page)
     expect(page.locator("[data-status-banner]")).to_have_count(0)
+
+
+def test_banner_takes_the_corner_and_colours_staff_chose(
+    page, open_customer_page, pod_incident, pods
+):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page_service.page_update(
+        {
+            "embed_position": "bottom-right",
+            "incident_background_color": "#0b3d2e",
+            "incident_text_color": "#fdfdfd",
+        }
+    )
+    open_customer_page(pods["Pod 13"].public_id)
+    banner = page.locator("[data-status-banner]")
+    expect(banner).to_contain_text("Incident: Pod 13 login errors")
+    box = banner.bounding_box()
+    assert box["x"] + box["width"] == pytest.approx(1280 - 16, abs=2)
+    assert box["y"] + box["height"] == pytest.approx(800 - 16, abs=2)
+    colours = banner.evaluate(
+        "host => { const s = getComputedStyle(host.shadowRoot.querySelector('div'));"
+        " return [s.backgroundColor, s.color]; }"
+    )
+    assert colours == ["rgb(11, 61, 46)", "rgb(253, 253, 253)"]

@@ -16,6 +16,8 @@ from . import (
     incident_subscribers,
     incident_updates,
     incidents,
+    page_access,
+    pages,
     postmortems,
     subscribers,
     templates,
@@ -33,5 +35,7 @@ for resource in (
     templates,
     subscribers,
     incident_subscribers,
+    page_access,
+    pages,
 ):
     router.add_router("", resource.router)

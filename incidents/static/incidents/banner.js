@@ -32,19 +32,30 @@
     });
   }
 
+  // Staff choose the corner and colours (management API `status_embed_config`); with no
+  // corner chosen the banner is a bar across the top of the page.
+  var config = { position: null,
+    incident_background_color: "#b4470b", incident_text_color: "#ffffff",
+    maintenance_background_color: "#1f57c3", maintenance_text_color: "#ffffff" };
+  var CORNERS = { "top-left": "top:16px;left:16px", "top-right": "top:16px;right:16px",
+    "bottom-left": "bottom:16px;left:16px", "bottom-right": "bottom:16px;right:16px" };
+  var HEX = /^#[0-9a-fA-F]{6}$/;
+
   function show(item, kind) {
     var key = "status-banner:" + item.id + ":" + item.updated_at;
     try { if (sessionStorage.getItem(key)) return; } catch (e) { /* storage may be off */ }
     var host = document.createElement("div");
     host.setAttribute("data-status-banner", item.id);
     var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
-    var colour = kind === "maintenance" ? "#1f57c3" : item.impact === "critical" ? "#b42318" :
-      item.impact === "major" ? "#b4470b" : "#8a5a00";
+    var background = config[kind + "_background_color"], text = config[kind + "_text_color"];
+    var corner = CORNERS[config.position];
+    var place = corner ? ":host{position:fixed;" + corner + ";z-index:2147483000;width:min(22rem,calc(100vw - 32px))}" +
+      "div{border-radius:8px;box-shadow:0 4px 14px rgb(0 0 0/.25)}" : "";
     root.innerHTML =
-      "<style>div{font:14px/1.4 system-ui,sans-serif;color:#fff;background:" + colour +
-      ";padding:10px 44px 10px 16px;position:relative}a{color:#fff;font-weight:600;margin-left:8px}" +
-      "button{position:absolute;right:8px;top:6px;background:none;border:0;color:#fff;font-size:20px;" +
-      "cursor:pointer;padding:2px 8px}button:focus-visible,a:focus-visible{outline:2px solid #fff}</style>" +
+      "<style>" + place + "div{font:14px/1.4 system-ui,sans-serif;color:" + text + ";background:" + background +
+      ";padding:10px 44px 10px 16px;position:relative}a{color:" + text + ";font-weight:600;margin-left:8px}" +
+      "button{position:absolute;right:8px;top:6px;background:none;border:0;color:" + text + ";font-size:20px;" +
+      "cursor:pointer;padding:2px 8px}button:focus-visible,a:focus-visible{outline:2px solid " + text + "}</style>" +
       "<div role=\"status\"><strong></strong> <span></span><a target=\"_top\"></a>" +
       "<button type=\"button\">×</button></div>";
     root.querySelector("strong").textContent = words[kind] + ":";
@@ -61,10 +72,20 @@
     document.body.insertBefore(host, document.body.firstChild);
   }
 
-  fetch(base + "/api/v2/summary.json", { credentials: "omit" })
-    .then(function (response) { return response.ok ? response.json() : null; })
-    .then(function (data) {
+  function json(path) {
+    return fetch(base + path, { credentials: "omit" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .catch(function () { return null; });
+  }
+
+  Promise.all([json("/api/v2/summary.json"), json("/api/v2/embed.json")])
+    .then(function (answers) {
+      var data = answers[0], settings = answers[1] || {};
       if (!data) return;
+      Object.keys(config).forEach(function (key) {
+        var value = settings[key];
+        if (key === "position" ? CORNERS[value] : HEX.test(value || "")) config[key] = value;
+      });
       var groups = {};
       (data.components || []).forEach(function (c) { if (c.group_id) groups[c.id] = c.group_id; });
       (data.incidents || []).forEach(function (i) { if (touches(i, groups)) show(i, "incident"); });
