@@ -25,6 +25,7 @@ Only anonymous-safe responses are stored: the pages carry no per-visitor data.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import hashlib
@@ -103,6 +104,27 @@ def _call(operation, *args, **kwargs):
         health.retry_at = time.monotonic() + RETRY_SECONDS
         health.failed = True
         raise CacheUnavailable(str(error)) from error
+
+
+def get_if_up(key: str, default=None):
+    """`cache.get(key)` while the cache works; `default` when it fails, now or a moment ago
+    (then without waiting for it)."""
+    try:
+        return _call(cache.get, key, default)
+    except CacheUnavailable:
+        return default
+
+
+def set_if_up(key: str, value, timeout: float | None) -> None:
+    """`cache.set` while the cache works; nothing when it does not."""
+    with contextlib.suppress(CacheUnavailable):
+        _call(cache.set, key, value, timeout)
+
+
+def delete_if_up(key: str) -> None:
+    """`cache.delete` while the cache works; nothing when it does not."""
+    with contextlib.suppress(CacheUnavailable):
+        _call(cache.delete, key)
 
 
 def content_version() -> str:

@@ -12,6 +12,7 @@ The refusals are plain English: staff meet them in the admin and API clients in 
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -93,6 +94,9 @@ def page_update(changes: Mapping[str, Any], *, actor=None) -> Page:
             setattr(page, name, value)
     page_check(page)
     page.save()
+    # Now, and once committed: a read meanwhile (of the old row) may have cached it again.
+    Page.forget()
+    transaction.on_commit(Page.forget)
     emit(Event("page.update", page, actor=actor, before=before, after=snapshot(page)))
     return page
 
@@ -106,6 +110,13 @@ def page_check(page: Page) -> None:
     """Raises ValidationError when a setting of `page` (changed, not saved) is refused:
     a field's own rules, then the colours' contrast. The admin's form asks it too."""
     page.full_clean()
+    if page.time_zone not in zoneinfo.available_timezones():
+        raise ValidationError(
+            {
+                "time_zone": f"“{page.time_zone}” is not a time zone of the tz database "
+                "(e.g. America/Los_Angeles)."
+            }
+        )
     _check_contrast(page)
 
 

@@ -191,6 +191,13 @@ WRITES = [
         _delete,
         MANAGERS,
     ),
+    # The page's settings (one row).
+    Write(
+        "page settings change",
+        lambda w: f"{A}/page/1/change/",
+        _form(name="Acme Status", css_link_color="#1a4fa0"),
+        MANAGERS,
+    ),
     # Notifications and subscribers.
     Write(
         "notification confirm",
@@ -272,7 +279,7 @@ def test_every_registered_admin_model_is_in_the_matrix():
     covered = {
         "componentgroup", "component", "incident", "incidentupdate", "maintenance",
         "postmortem", "incidenttemplate", "notification", "subscriber", "apikey",
-        "translation", "accountpod",
+        "translation", "accountpod", "page",
     }  # fmt: skip
     # A remediation item's own fields are read-only in its admin (it is edited in its
     # postmortem); its translations are the "translation" rows above.

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from incidents import services
-from incidents.models import Component, ComponentStatus
+from incidents.models import Component, ComponentStatus, Page
 from incidents.pods.selectors import pod_page
 from tests.conftest import render_queries, utc
 
@@ -50,6 +50,7 @@ def test_every_miss_gets_the_same_answer(client, accounts):
 
 
 def test_a_hit_and_a_miss_cost_the_same_queries(client, accounts, django_assert_num_queries):
+    Page.current()  # read once per few minutes by a running site, not per answer
     with django_assert_num_queries(1):
         client.post("/my/", {"account": "acme"})
     with django_assert_num_queries(1):

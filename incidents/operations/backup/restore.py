@@ -172,6 +172,8 @@ def import_status(data: Any, *, replace: bool = False) -> dict[str, int]:
         except ValidationError as error:
             raise ValidationError(f"page: {' '.join(error.messages)}") from None
         _save(page, "page")
+    Page.forget()
+    transaction.on_commit(Page.forget)
 
     groups: dict[str, ComponentGroup] = {}
     for n, item in enumerate(read.items(data, "component_groups", "")):
