@@ -53,6 +53,18 @@ def validate_target(obj: models.Model, field: str, language: str) -> None:
         raise ValidationError(errors)
 
 
+def validate_text(obj: models.Model, field: str, text: str) -> str:
+    """The translation as it would be stored (ends stripped); an empty text, or one longer
+    than the field allows, is refused. Forms call it to show the refusal before saving."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Write the translation, or delete it.")})
+    limit = MAX_LENGTH.get((obj._meta.model_name, field))
+    if limit and len(text) > limit:
+        raise ValidationError({"text": _("At most %(limit)d characters.") % {"limit": limit}})
+    return text
+
+
 @transaction.atomic
 def translation_save(
     obj: models.Model,
@@ -71,12 +83,7 @@ def translation_save(
     is stored as written: Markdown fields are rendered through the same sanitizer as English.
     """
     validate_target(obj, field, language)
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({"text": _("Write the translation, or delete it.")})
-    limit = MAX_LENGTH.get((obj._meta.model_name, field))
-    if limit and len(text) > limit:
-        raise ValidationError({"text": _("At most %(limit)d characters.") % {"limit": limit}})
+    text = validate_text(obj, field, text)
     reviewer = actor if (not machine and getattr(actor, "pk", None)) else None
     translation, _created = Translation.objects.update_or_create(
         content_type=ContentType.objects.get_for_model(obj),
