@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +19,16 @@ from ..forms import (
 from ..models import Maintenance, MaintenanceStatus
 from ..services.maintenance import EDITABLE_MAINTENANCE_FIELDS
 from .incidents import UpdateInline
-from .mixins import ServiceDeleteMixin, TimelineGoesWithItsIncidentMixin, service_form_page
+from .mixins import (
+    ServiceDeleteMixin,
+    TimelineGoesWithItsIncidentMixin,
+    review_or,
+    service_form_page,
+)
+
+
+def _change_url(maintenance) -> str:
+    return reverse("admin:incidents_maintenance_change", args=[maintenance.pk])
 
 
 @admin.register(Maintenance)
@@ -105,9 +114,7 @@ class MaintenanceAdmin(TimelineGoesWithItsIncidentMixin, ServiceDeleteMixin, adm
             else:
                 self.log_addition(request, maintenance, [{"added": {}}])
                 self.message_user(request, _("The maintenance is announced on the status page."))
-                return redirect(
-                    reverse("admin:incidents_maintenance_change", args=[maintenance.pk])
-                )
+                return review_or(request, maintenance.notification, _change_url(maintenance))
         return service_form_page(self, request, form, _("Schedule maintenance"))
 
     def post_update_view(self, request, object_id):
@@ -117,7 +124,7 @@ class MaintenanceAdmin(TimelineGoesWithItsIncidentMixin, ServiceDeleteMixin, adm
         form = MaintenanceUpdateForm(request.POST or None, maintenance=maintenance)
         if request.method == "POST" and form.is_valid():
             try:
-                services.maintenance_update_post(
+                update = services.maintenance_update_post(
                     maintenance, **form.service_kwargs(), actor=request.user
                 )
             except ValidationError as error:
@@ -125,9 +132,8 @@ class MaintenanceAdmin(TimelineGoesWithItsIncidentMixin, ServiceDeleteMixin, adm
             else:
                 self.log_change(request, maintenance, [{"added": {"object": "update"}}])
                 self.message_user(request, _("The update is on the status page."))
-                return redirect(
-                    reverse("admin:incidents_maintenance_change", args=[maintenance.pk])
-                )
+                # Starting and completing tell subscribers (a note along the way does not).
+                return review_or(request, update.notification, _change_url(maintenance))
         return service_form_page(
             self, request, form, _("Post an update: %(name)s") % {"name": maintenance}, maintenance
         )

@@ -1,5 +1,6 @@
 """What several admins share: deletes and inline formsets through services, rows that live and
-die with their parent, and the page of the admin's own service forms."""
+die with their parent, the page of the admin's own service forms, and the way from a write
+that may tell subscribers to the review of that send."""
 
 from __future__ import annotations
 
@@ -7,9 +8,17 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
-from ..models import IncidentUpdate
+from ..models import IncidentKind, IncidentUpdate
+
+SEND_PERMISSION = "notifications.send_notification"
+# What every admin page that recorded a notification says: subscribers are told only after a
+# person has seen who will be told and confirmed.
+NOTHING_SENT_YET = "Nothing is sent until you confirm who will be told."
 
 
 class ReadOnlyMixin:
@@ -117,3 +126,34 @@ def service_form_page(model_admin, request, form, title, incident=None, template
         "template_pick": template_pick,
     }
     return TemplateResponse(request, "admin/incidents/incident/service_form.html", context)
+
+
+def admin_change_url(obj: models.Model) -> str:
+    """The admin page of `obj`; a maintenance's is in the maintenance admin, not the
+    incidents' (both are incidents underneath)."""
+    opts = obj._meta
+    if getattr(obj, "kind", None) == IncidentKind.MAINTENANCE:
+        return reverse("admin:incidents_maintenance_change", args=[obj.pk])
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+
+
+def review_or(request, notification, fallback: models.Model | str):
+    """After a write that may tell subscribers: the review of the notification the service
+    recorded (audience, breakdown, confirm) when there is one and the user may send, else
+    `fallback` (an object, whose admin page it is, or a URL).
+
+    Either way the user reads that nothing has been sent yet: a notification recorded for
+    someone who may not send waits for a colleague, listed on the admin's home page.
+    """
+    back = fallback if isinstance(fallback, str) else admin_change_url(fallback)
+    if notification is None:
+        return redirect(back)
+    if request.user.has_perm(SEND_PERMISSION):
+        messages.info(request, f"{NOTHING_SENT_YET} Check who will be told, then confirm the send.")
+        return redirect(notification.get_absolute_url())
+    messages.warning(
+        request,
+        f"{NOTHING_SENT_YET} Subscribers will be told once someone who may send notifications "
+        "confirms it; it waits on the admin's home page.",
+    )
+    return redirect(back)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import services
 from ..models import Incident, Postmortem, RemediationItem
 from ..services.postmortems import REMEDIATION_FIELDS
-from .mixins import MadeWithItsParentMixin, save_formset_through_services
+from .mixins import MadeWithItsParentMixin, review_or, save_formset_through_services
 from .translations import TranslationInline, TranslationsAdminMixin
 
 
@@ -155,16 +155,17 @@ class PostmortemAdmin(TranslationsAdminMixin, admin.ModelAdmin):
                 services.postmortem_publish if action == "publish" else services.postmortem_revert
             )
             try:
-                service(postmortem, actor=request.user)
+                changed = service(postmortem, actor=request.user)
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), level="error")
             else:
                 self.log_change(request, postmortem, [{"changed": {"fields": ["status"]}}])
+                if action == "publish":
+                    self.message_user(request, _("The postmortem is published."))
+                    # Its followers hear of it only once staff confirm the audience.
+                    return review_or(request, changed.notification, change_url)
                 self.message_user(
-                    request,
-                    _("The postmortem is published.")
-                    if action == "publish"
-                    else _("The postmortem is a draft again and no longer public."),
+                    request, _("The postmortem is a draft again and no longer public.")
                 )
             return redirect(change_url)
         context = {
