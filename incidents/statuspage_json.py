@@ -286,6 +286,21 @@ TWEET_FLAGS = (
 )
 
 
+def reminder_intervals(item: Incident) -> str | None:
+    """Statuspage's `reminder_intervals`: a JSON array of hours as a string. Ours is one
+    interval, the incident's `reminder_interval` (e.g. 120 minutes: "[2]", 30: "[0.5]");
+    null when it has none, and for a maintenance."""
+    if not item.reminder_interval or item.is_maintenance:
+        return None
+    return reminder_hours(item.reminder_interval)
+
+
+def reminder_hours(minutes: int) -> str:
+    """An interval in minutes as Statuspage's `reminder_intervals`: 120 is "[2]"."""
+    hours = minutes / 60
+    return f"[{int(hours) if hours.is_integer() else hours}]"
+
+
 def managed_incident(item: Incident) -> dict:
     """The management (v1) incident: the public fields plus Statuspage's management ones."""
     found = _postmortem_of(item)
@@ -314,7 +329,7 @@ def managed_incident(item: Incident) -> dict:
         and item.scheduled_notify_at_start,
         "auto_transition_to_maintenance_state": maintenance and item.scheduled_auto_in_progress,
         "auto_transition_to_operational_state": maintenance and item.scheduled_auto_completed,
-        "reminder_intervals": None,
+        "reminder_intervals": reminder_intervals(item),
     }
 
 

@@ -8,6 +8,7 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from .reminders import send_overdue_reminders
 from .services import maintenance_run_due, maintenance_send_reminders
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,13 @@ def maintenance_tick() -> dict:
         "started": [m.public_id for m in started],
         "completed": [m.public_id for m in completed],
     }
+
+
+@shared_task
+def remind_overdue_updates() -> list[str]:
+    """Emails staff about open incidents whose promised next update is late (see
+    `incidents.reminders`). Beat sends it every minute; each promise is reminded once."""
+    return [incident.public_id for incident in send_overdue_reminders()]
 
 
 @shared_task(bind=True, max_retries=5)

@@ -348,6 +348,8 @@ CELERY_BEAT_SCHEDULE = {
     "maintenance-tick": {"task": "incidents.tasks.maintenance_tick", "schedule": 30.0},
     # Re-queues deliveries a killed worker left in flight; finishes notifications.
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
+    # Emails staff when an incident's promised next update is late (once per promise).
+    "overdue-updates": {"task": "incidents.tasks.remind_overdue_updates", "schedule": 60.0},
 }
 
 # markdownx renders its preview through our sanitizing renderer.

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.static import serve
 
@@ -16,6 +18,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("theme.css", theme_css, name="theme-css"),
     path("language/<str:code>/", languages.switch, name="switch-language"),
+    # Browsers ask for /favicon.ico whatever a page says: the static icon, its hashed name
+    # read when asked (a missing manifest cannot stop the URLs from loading).
+    path("favicon.ico", lambda request: redirect(static("incidents/favicon.svg")), name="favicon"),
 ]
 # The public pages: English at /, every other language under its prefix (/it/, /pt-br/, ...).
 urlpatterns += i18n_patterns(

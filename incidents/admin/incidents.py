@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+import copy
+
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from markdownx.models import MarkdownxField
 
-from .. import services
+from .. import services, timefmt
 from ..forms import (
     IncidentCreateForm,
+    LabelledMarkdownWidget,
     TemplatePickForm,
     UpdateForm,
     add_service_error,
@@ -19,12 +24,14 @@ from ..forms import (
 )
 from ..models import Incident, IncidentKind, IncidentTemplate, IncidentUpdate, Postmortem
 from ..services.incidents import EDITABLE_INCIDENT_FIELDS
+from . import console
 from .mixins import (
     MadeWithItsParentMixin,
     ServiceDeleteMixin,
     TimelineGoesWithItsIncidentMixin,
     service_form_page,
 )
+from .mixins import review_or as _review_or
 from .translations import TranslationInline, TranslationsAdminMixin, missing_translations_table
 
 
@@ -36,13 +43,19 @@ def _picked_template(request) -> IncidentTemplate | None:
     return pick.cleaned_data["template"] if pick.is_valid() else None
 
 
-def _review_or(request, notification, incident):
-    """After publishing: the review of the notification the service recorded (audience,
-    breakdown, confirm) when there is one and the user may send, else the incident."""
-    if notification is not None and request.user.has_perm("notifications.send_notification"):
-        messages.info(request, _("Check who will be told, then confirm the send."))
-        return redirect(notification.get_absolute_url())
-    return redirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
+# The console's update form says so with this field, beside the incident's own form.
+CONSOLE_POST = "_post_update"
+# The templates the console offers as one-click links; with more, a picker.
+TEMPLATE_LINKS = 8
+
+
+class LabelledMarkdownMixin:
+    """Markdown fields whose preview box is labelled."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, MarkdownxField):
+            kwargs["widget"] = LabelledMarkdownWidget()
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class UpdateInline(admin.TabularInline):
@@ -60,9 +73,18 @@ class UpdateInline(admin.TabularInline):
 
 @admin.register(Incident)
 class IncidentAdmin(
-    TranslationsAdminMixin, TimelineGoesWithItsIncidentMixin, ServiceDeleteMixin, admin.ModelAdmin
+    LabelledMarkdownMixin,
+    TranslationsAdminMixin,
+    TimelineGoesWithItsIncidentMixin,
+    ServiceDeleteMixin,
+    admin.ModelAdmin,
 ):
-    list_display = ["name", "status", "impact", "started_at", "resolved_at", "public_link"]
+    """An incident's change page is its console: where it stands, its sends with their
+    progress, its timeline, and the form to post the next update; below, its details."""
+
+    list_display = [
+        "name", "status", "impact", "started_at", "resolved_at", "console_link", "public_link",
+    ]  # fmt: skip
     list_filter = ["status", "impact"]
     search_fields = ["name", "public_id"]
     date_hierarchy = "started_at"
@@ -71,8 +93,11 @@ class IncidentAdmin(
         "missing_translations",
     ]  # fmt: skip
     readonly_fields = ["impact", "status", "monitoring_at", "public_id", "missing_translations"]
-    inlines = [UpdateInline, TranslationInline]
+    # The timeline is the console's, newest first, with a link to correct each entry.
+    inlines = [TranslationInline]
     delete_service = services.incident_delete
+    # The console and the object tools link to the status page once, with its own words.
+    view_on_site = False
 
     @admin.display(description=_("Missing or stale translations"))
     def missing_translations(self, obj):
@@ -86,6 +111,19 @@ class IncidentAdmin(
     @admin.display(description=_("Public page"))
     def public_link(self, obj):
         return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.public_id)
+
+    @admin.display(description=_("Next update"))
+    def console_link(self, obj):
+        if not obj.is_open:
+            return "—"
+        url = reverse("admin:incidents_incident_change", args=[obj.pk]) + "#post-update"
+        return format_html('<a class="addlink" href="{}">{}</a>', url, _("Post an update"))
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        if request.user.has_perm("incidents.add_incidentupdate"):
+            return shown
+        return [name for name in shown if name != "console_link"]
 
     def get_urls(self):
         return [
@@ -109,16 +147,144 @@ class IncidentAdmin(
         # Any path under the admin can reach here ("add/x", a typo): only a number names one.
         if not str(object_id).isdigit():
             return super().change_view(request, object_id, form_url, extra_context)
+        extra_context.update(self._postmortem_link(request, object_id))
+        incident = self.get_object(request, object_id)
+        if incident is None:
+            return super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "POST" and CONSOLE_POST in request.POST:
+            return self._console_post(request, incident, extra_context)
+        extra_context.update(self._console(request, incident))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _postmortem_link(self, request, object_id) -> dict:
         postmortem = Postmortem.objects.filter(incident_id=object_id).first()
         if postmortem and request.user.has_perm("incidents.view_postmortem"):
-            extra_context["postmortem_url"] = reverse(
-                "admin:incidents_postmortem_change", args=[postmortem.pk]
+            return {
+                "postmortem_url": reverse("admin:incidents_postmortem_change", args=[postmortem.pk])
+            }
+        if request.user.has_perm("incidents.add_postmortem"):
+            return {
+                "postmortem_url": reverse("admin:incidents_postmortem_add")
+                + f"?incident={object_id}"
+            }
+        return {}
+
+    def _console_post(self, request, incident, extra_context):
+        """The console's form posted: on to the review of the send, or the console again
+        with the refusal (and, when the incident moved on, the incident as it is now)."""
+        if not request.user.has_perm("incidents.add_incidentupdate"):
+            raise PermissionDenied
+        form = UpdateForm(request.POST, incident=incident)
+        done, form, status = self._post_update(request, incident, form)
+        if done is not None:
+            return done
+        incident = Incident.objects.get(pk=incident.pk)
+        # The page as a GET shows it: the incident's own form unbound, beside this one.
+        as_get = copy.copy(request)
+        as_get.method = "GET"
+        extra_context.update(self._console(as_get, incident, form))
+        response = super().change_view(as_get, str(incident.pk), extra_context=extra_context)
+        response.status_code = status
+        return response
+
+    def _post_update(self, request, incident, form):
+        """Posts `form` through the service. Returns (the redirect, or None; the form to
+        show again; its status code): 409 with the form brought up to date when the
+        incident moved on meanwhile (see `update_post`'s `expected_version`), else 400."""
+        if not form.is_valid():
+            return None, form, 400
+        try:
+            update = services.update_post(incident, **form.service_kwargs(), actor=request.user)
+        except ValidationError as error:
+            status = 400
+            if getattr(error, "code", None) == "stale":
+                form = UpdateForm.refreshed(form, Incident.objects.get(pk=incident.pk))
+                status = 409
+            add_service_error(form, error)
+            return None, form, status
+        self.log_change(request, incident, [{"added": {"object": "update"}}])
+        self.message_user(request, _("The update is on the status page."))
+        return _review_or(request, update.notification, incident), form, 302
+
+    def _console(self, request, incident, form=None) -> dict:
+        """What the console shows of `incident`, and its update form (`form`, or a new one)."""
+        user = request.user
+        may_post = user.has_perm("incidents.add_incidentupdate")
+        if form is None and may_post:
+            form = UpdateForm(
+                incident=incident,
+                initial=template_initial(_picked_template(request), for_update=True),
             )
-        elif request.user.has_perm("incidents.add_postmortem"):
-            extra_context["postmortem_url"] = (
-                reverse("admin:incidents_postmortem_add") + f"?incident={object_id}"
-            )
-        return super().change_view(request, object_id, form_url, extra_context)
+        may_correct = user.has_perm("incidents.change_incidentupdate")
+        may_see_sends = user.has_perm("notifications.view_notification")
+        updates = list(
+            incident.updates.select_related("author")
+            .prefetch_related("component_changes__component", "notifications")
+            .order_by("-display_at", "-pk")
+        )
+        timeline = [
+            {
+                "update": update,
+                "stamp": timefmt.dated_stamp(update.display_at),
+                "changes": [
+                    _("%(component)s: %(old)s → %(new)s")
+                    % {
+                        "component": change.component,
+                        "old": change.get_old_status_display(),
+                        "new": change.get_new_status_display(),
+                    }
+                    for change in update.component_changes.all()
+                ],
+                "sends": list(update.notifications.all()) if may_see_sends else [],
+                "edit_url": reverse("admin:incidents_incidentupdate_change", args=[update.pk])
+                if may_correct
+                else None,
+            }
+            for update in updates
+        ]
+        sends = []
+        url_name = console.send_progress_url_name()
+        if may_see_sends and url_name:
+            for notification in incident.notifications.select_related("update").order_by(
+                "-created_at", "-pk"
+            ):
+                sends.append(
+                    {
+                        "notification": notification,
+                        "progress": console.send_progress(notification),
+                        "progress_url": reverse(url_name, args=[notification.pk]),
+                    }
+                )
+        templates = list(IncidentTemplate.objects.all()) if may_post else []
+        last = updates[0] if updates else None
+        return {
+            "console": {
+                "incident": incident,
+                "form": form,
+                "form_media": form.media if form is not None else None,
+                "components": list(incident.affected.select_related("component__group")),
+                "timeline": timeline,
+                "sends": sends,
+                "last": last,
+                "last_stamp": timefmt.dated_stamp(last.display_at) if last else "",
+                "since_last": timefmt.length(
+                    (timezone.now() - last.display_at).total_seconds() / 60
+                )
+                if last
+                else "",
+                "open_for": timefmt.window(incident.started_at, incident.resolved_at),
+                "template_links": templates if len(templates) <= TEMPLATE_LINKS else [],
+                "template_pick": TemplatePickForm(request.GET or None)
+                if len(templates) > TEMPLATE_LINKS
+                else None,
+            }
+        }
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        console = context.get("console")
+        if console and console["form_media"] is not None:
+            context["media"] = context["media"] + console["form_media"]
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
@@ -146,15 +312,10 @@ class IncidentAdmin(
             incident=incident,
             initial=template_initial(_picked_template(request), for_update=True),
         )
-        if request.method == "POST" and form.is_valid():
-            try:
-                update = services.update_post(incident, **form.service_kwargs(), actor=request.user)
-            except ValidationError as error:
-                add_service_error(form, error)
-            else:
-                self.log_change(request, incident, [{"added": {"object": "update"}}])
-                self.message_user(request, _("The update is on the status page."))
-                return _review_or(request, update.notification, incident)
+        if request.method == "POST":
+            done, form, _status = self._post_update(request, incident, form)
+            if done is not None:
+                return done
         return self._form_page(
             request, form, _("Post an update: %(name)s") % {"name": incident}, incident
         )
@@ -165,7 +326,9 @@ class IncidentAdmin(
 
 
 @admin.register(IncidentUpdate)
-class IncidentUpdateAdmin(MadeWithItsParentMixin, TranslationsAdminMixin, admin.ModelAdmin):
+class IncidentUpdateAdmin(
+    LabelledMarkdownMixin, MadeWithItsParentMixin, TranslationsAdminMixin, admin.ModelAdmin
+):
     """Corrections to published timeline entries (managers); new entries go through the
     incident's "Post an update" form."""
 

@@ -176,7 +176,12 @@ class ManagedIncident(Incident):
     auto_transition_deliver_notifications_at_start: bool
     auto_transition_to_maintenance_state: bool
     auto_transition_to_operational_state: bool
-    reminder_intervals: str | None
+    reminder_intervals: str | None = Field(
+        description=(
+            "The promise each update makes by default: one interval in hours as a JSON array, "
+            'e.g. "[2]"; null when none (and for scheduled maintenance).'
+        )
+    )
 
 
 class PageStatus(Schema):
@@ -344,6 +349,14 @@ class IncidentFields(Strict):
     backfilled: StrictBool | None = None
     backfill_date: str | None = None
     metadata: dict | None = None
+    reminder_intervals: str | None = Field(
+        default=None,
+        description=(
+            "When each update promises the next one, in hours as a JSON array of one value: "
+            '"[0.25]", "[0.5]", "[1]", "[2]" or "[4]"; "[]" (or null on a change) for none. '
+            "Incidents only."
+        ),
+    )
     # Scheduled maintenance.
     scheduled_for: str | None = None
     scheduled_until: str | None = None

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -72,6 +72,20 @@ class Impact(models.TextChoices):
     @classmethod
     def severity(cls, value: str) -> int:
         return list(cls.values).index(value)
+
+
+class ReminderInterval(models.IntegerChoices):
+    """When the next update is due after one (minutes): what an update may promise."""
+
+    MINUTES_15 = 15, _("15 minutes")
+    MINUTES_30 = 30, _("30 minutes")
+    HOUR_1 = 60, _("1 hour")
+    HOURS_2 = 120, _("2 hours")
+    HOURS_4 = 240, _("4 hours")
+
+
+def _interval_valid(field: str) -> Q:
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__in": ReminderInterval.values})
 
 
 class IncidentQuerySet(models.QuerySet):
@@ -166,6 +180,13 @@ class Incident(Timestamped):
     # Whether subscribers hear of the start and the end the scheduler makes on its own.
     scheduled_notify_at_start = models.BooleanField(_("notify when it starts"), default=True)
     scheduled_notify_at_end = models.BooleanField(_("notify when it completes"), default=True)
+    reminder_interval = models.PositiveSmallIntegerField(
+        _("reminder interval"),
+        choices=ReminderInterval.choices,
+        null=True,
+        blank=True,
+        help_text=_("When each update promises the next one, unless it says otherwise."),
+    )
     # What Statuspage's clients attach (e.g. {"jira": {"issue_id": "OPS-1"}}), kept and
     # returned as given; and their tweet settings, kept and echoed (nothing is tweeted).
     metadata = models.JSONField(_("metadata"), default=dict, blank=True)
@@ -185,6 +206,10 @@ class Incident(Timestamped):
         verbose_name_plural = _("incidents")
         constraints = [
             choices_constraint("kind", IncidentKind, "incident_kind_valid"),
+            models.CheckConstraint(
+                condition=_interval_valid("reminder_interval"),
+                name="incident_reminder_interval_valid",
+            ),
             models.CheckConstraint(
                 condition=_status_matches_kind(),
                 name="incident_status_valid",
@@ -272,6 +297,18 @@ class Incident(Timestamped):
         """Whether the components are in the status this incident or maintenance set."""
         return self.status in ACTIVE_STATUSES
 
+    @property
+    def next_update_by(self) -> datetime | None:
+        """When the next update is promised: by the latest update, while the incident is open.
+
+        Reads the updates as prefetched (no query when they are)."""
+        if not self.is_open or self.is_maintenance:
+            return None
+        updates = list(self.updates.all())
+        if not updates:
+            return None
+        return max(updates, key=lambda u: (u.display_at, u.created_at)).next_update_by
+
 
 class MaintenanceManager(models.Manager.from_queryset(IncidentQuerySet)):
     def get_queryset(self):
@@ -338,6 +375,17 @@ class IncidentUpdate(Timestamped):
         related_name="+",
         verbose_name=_("author"),
     )
+    # The promise of the next update: in how many minutes, and by when (from `display_at`).
+    next_update_in = models.PositiveSmallIntegerField(
+        _("next update in"), choices=ReminderInterval.choices, null=True, blank=True
+    )
+    next_update_by = models.DateTimeField(
+        _("next update by"), null=True, blank=True, editable=False
+    )
+    # When staff were reminded that the promise passed with no newer update (once).
+    reminder_sent_at = models.DateTimeField(
+        _("reminder sent at"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["display_at", "created_at"]
@@ -347,6 +395,14 @@ class IncidentUpdate(Timestamped):
             models.CheckConstraint(
                 condition=Q(status__in=[value for value, _label in ALL_STATUS_CHOICES]),
                 name="update_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=_interval_valid("next_update_in")
+                & (
+                    Q(next_update_in__isnull=True, next_update_by__isnull=True)
+                    | Q(next_update_in__isnull=False, next_update_by__isnull=False)
+                ),
+                name="update_next_update_valid",
             ),
         ]
         indexes = [

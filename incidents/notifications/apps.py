@@ -21,8 +21,12 @@ class NotificationsConfig(AppConfig):
         # The staff roles (incidents.roles) get this app's permissions after every migrate.
         post_migrate.connect(_grant_roles, sender=self)
         from incidents import events
+        from incidents.admin import console
 
         from . import tasks  # noqa: F401  (the services send these by name)
         from .receivers import record
 
         events.recorder("notification", record)
+        from .progress import progress
+
+        console.provide_send_progress(progress, "admin:notifications_notification_progress")

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Final
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..events import Event, emit, snapshot
 from ..models import (
@@ -20,9 +22,47 @@ from ..models import (
     IncidentStatus,
     IncidentUpdate,
 )
+from ..models.incidents import ReminderInterval
 from .components import component_set_status, components_move, validate_component_status
 
 ComponentChanges = Mapping[Component, str]
+
+
+class _Unset:
+    """An argument not given (`None` is a value: no promise)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = _Unset()
+
+
+def validate_interval(value, field: str) -> None:
+    """An update's promise (`next_update_in`) or an incident's `reminder_interval`: one of
+    the `ReminderInterval` minutes, or None."""
+    if value is None:
+        return
+    if isinstance(value, bool) or value not in ReminderInterval.values:
+        raise ValidationError(
+            {
+                field: _("Choose %(values)s minutes, or no promise.")
+                % {"values": ", ".join(str(v) for v in ReminderInterval.values)}
+            }
+        )
+
+
+def _promise(status: str, next_update_in, default: int | None) -> int | None:
+    """What an update promises: `next_update_in` when given, else the incident's default; a
+    resolving update promises nothing (and refuses a promise it is given)."""
+    if next_update_in is UNSET:
+        return None if status == IncidentStatus.RESOLVED else default
+    validate_interval(next_update_in, "next_update_in")
+    if next_update_in is not None and status == IncidentStatus.RESOLVED:
+        raise ValidationError(
+            {"next_update_in": _("A resolved incident promises no further update.")}
+        )
+    return next_update_in
 
 
 def default_body(status: str) -> str:
@@ -107,8 +147,10 @@ def write_update(
     display_at: datetime,
     deliver_notifications: bool,
     actor,
+    next_update_in: int | None = None,
 ) -> IncidentUpdate:
-    """Saves one validated timeline entry (incidents and maintenance alike)."""
+    """Saves one validated timeline entry (incidents and maintenance alike); with
+    `next_update_in` (minutes), it promises the next one that long after `display_at`."""
     update = IncidentUpdate(
         incident=incident,
         status=status,
@@ -116,6 +158,8 @@ def write_update(
         display_at=display_at,
         deliver_notifications=deliver_notifications,
         author=actor if getattr(actor, "pk", None) else None,
+        next_update_in=next_update_in,
+        next_update_by=(display_at + timedelta(minutes=next_update_in) if next_update_in else None),
     )
     update.full_clean(exclude=["incident"])
     update.save()
@@ -131,10 +175,13 @@ def _apply_update(
     display_at: datetime,
     deliver_notifications: bool,
     actor,
+    next_update_in: int | None = None,
 ) -> tuple[IncidentUpdate, dict]:
     """Writes one timeline entry and the component statuses it sets; `incident` is locked.
     Returns the entry and what it changed, for the event the caller emits."""
-    update = write_update(incident, status, body, display_at, deliver_notifications, actor)
+    update = write_update(
+        incident, status, body, display_at, deliver_notifications, actor, next_update_in
+    )
 
     targets = dict(components)
     if status == IncidentStatus.RESOLVED:
@@ -158,6 +205,8 @@ def _apply_update(
         "components": {c.name: [old, new] for c, old, new in moved},
         "notify": deliver_notifications,
     }
+    if next_update_in is not None:
+        posted["next_update_in"] = next_update_in
     return update, posted
 
 
@@ -187,6 +236,8 @@ def incident_create(
     backfilled: bool = False,
     metadata: dict | None = None,
     tweet_settings: dict | None = None,
+    reminder_interval: int | None = None,
+    next_update_in: int | _Unset | None = UNSET,
     actor=None,
 ) -> Incident:
     """Opens an incident with its first timeline entry.
@@ -194,9 +245,15 @@ def incident_create(
     `components` maps each affected component to the status the incident puts it in; the
     impact follows the worst of them unless `impact_override` names one. `started_at` is when
     the impact began (defaults to the first update's time).
+
+    `reminder_interval` (minutes, a `ReminderInterval`, or None) is what each update promises
+    by default; `next_update_in` is the first update's own promise (None: none), by default
+    the reminder interval. A resolved incident promises nothing.
     """
     components = components or {}
     _validate_update_input(status, body, components)
+    validate_interval(reminder_interval, "reminder_interval")
+    promise = _promise(status, next_update_in, reminder_interval)
     display_at = display_at or timezone.now()
     incident = Incident(
         name=(name or "").strip(),
@@ -208,6 +265,7 @@ def incident_create(
         backfilled=backfilled,
         metadata=metadata or {},
         tweet_settings=tweet_settings or {},
+        reminder_interval=reminder_interval,
     )
     if status == IncidentStatus.RESOLVED:
         incident.resolved_at = resolved_at or display_at
@@ -223,6 +281,7 @@ def incident_create(
         display_at=display_at,
         deliver_notifications=deliver_notifications,
         actor=actor,
+        next_update_in=promise,
     )
     _announce(
         "incident.create", incident, update, actor=actor, before=None,
@@ -230,6 +289,76 @@ def incident_create(
     )  # fmt: skip
     incident.notification = update.notification
     return incident
+
+
+def _refuse_stale(
+    incident: Incident, expected_version: int | None, status: str, components: ComponentChanges
+) -> None:
+    """Refuses an update written against an older timeline when it would undo what was posted
+    since.
+
+    `expected_version` is the id of the latest timeline entry the poster saw (None: no check).
+    Entries posted since do not refuse an update by themselves: it lands after them, in order.
+    It is refused when it would move the status away from one set since, or set a component
+    that an entry since moved, to another status. Changing what nobody changed meanwhile, or
+    agreeing with what was changed, is no conflict.
+    """
+    if expected_version is None:
+        return
+    since = list(
+        IncidentUpdate.objects.filter(incident=incident, pk__gt=expected_version)
+        .select_related("author")
+        .prefetch_related("component_changes__component")
+        .order_by("pk")
+    )
+    if not since:
+        return
+    seen = (
+        IncidentUpdate.objects.filter(incident=incident, pk=expected_version)
+        .values_list("status", flat=True)
+        .first()
+    )
+    conflicts = []
+    if seen is not None and incident.status != seen and status != incident.status:
+        conflicts.append(
+            _("the incident is now “%(now)s” and yours would make it “%(new)s”")
+            % {"now": incident.get_status_display(), "new": IncidentStatus(status).label}
+        )
+    moved = {}
+    for update in since:
+        for change in update.component_changes.all():
+            moved[change.component_id] = change
+    for component, new_status in components.items():
+        change = moved.get(component.pk)
+        if change is not None and change.new_status != new_status:
+            conflicts.append(
+                _("%(component)s is now “%(now)s” and yours would set it to “%(new)s”")
+                % {
+                    "component": change.component,
+                    "now": change.get_new_status_display(),
+                    "new": ComponentStatus(new_status).label,
+                }
+            )
+    if not conflicts:
+        return
+    author = since[-1].author
+    raise ValidationError(
+        ngettext(
+            "%(n)d update was posted while you were writing (the latest by %(author)s): "
+            "%(conflicts)s. Yours was not published; check the incident as it is now and "
+            "publish again.",
+            "%(n)d updates were posted while you were writing (the latest by %(author)s): "
+            "%(conflicts)s. Yours was not published; check the incident as it is now and "
+            "publish again.",
+            len(since),
+        )
+        % {
+            "n": len(since),
+            "author": author.get_username() if author else _("someone else"),
+            "conflicts": "; ".join(conflicts),
+        },
+        code="stale",
+    )
 
 
 @transaction.atomic
@@ -243,6 +372,9 @@ def update_post(
     resolved_at: datetime | None = None,
     deliver_notifications: bool = True,
     reopen: bool = False,
+    next_update_in: int | _Unset | None = UNSET,
+    reminder_interval: int | _Unset | None = UNSET,
+    expected_version: int | None = None,
     actor=None,
 ) -> IncidentUpdate:
     """Adds an entry to an incident's timeline and moves the incident to `status`.
@@ -250,11 +382,22 @@ def update_post(
     A resolved incident takes no further update unless `reopen` is given with an open status.
     Resolving sets the end of the impact window (`resolved_at`, default now) and returns the
     incident's components to operational unless another open incident holds them.
+
+    `next_update_in` (minutes, a `ReminderInterval`) promises the next update that long after
+    this one; None promises none; not given, the incident's reminder interval applies.
+    `reminder_interval`, when given, first changes that default (for this update and later
+    ones). A resolving update promises nothing.
+
+    `expected_version`, the id of the latest timeline entry the poster saw, refuses an update
+    that would undo one posted since (see `_refuse_stale`).
     """
     components = components or {}
     _validate_update_input(status, body, components)
+    if reminder_interval is not UNSET:
+        validate_interval(reminder_interval, "reminder_interval")
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     _refuse_maintenance(incident)
+    _refuse_stale(incident, expected_version, status, components)
     if reopen:
         if incident.is_open:
             raise ValidationError(_("This incident is not resolved, so it cannot be reopened."))
@@ -271,6 +414,9 @@ def update_post(
     if status == IncidentStatus.MONITORING and incident.monitoring_at is None:
         incident.monitoring_at = display_at
     incident.status = status
+    if reminder_interval is not UNSET:
+        incident.reminder_interval = reminder_interval
+    promise = _promise(status, next_update_in, incident.reminder_interval)
     incident.full_clean()
     incident.save()
     update, posted = _apply_update(
@@ -281,7 +427,10 @@ def update_post(
         display_at=display_at,
         deliver_notifications=deliver_notifications,
         actor=actor,
+        next_update_in=promise,
     )
+    if reminder_interval is not UNSET:
+        posted["reminder_interval"] = reminder_interval
     _announce("incident.update", incident, update, actor=actor, before=None, after=posted)
     return update
 
@@ -300,6 +449,7 @@ EDITABLE_INCIDENT_FIELDS = (
     "backfilled",
     "metadata",
     "tweet_settings",
+    "reminder_interval",
 )
 
 
@@ -310,6 +460,8 @@ def incident_edit(incident: Incident, *, actor=None, **changes) -> Incident:
     if unknown:
         raise ValidationError(_("These fields cannot be edited: %s") % ", ".join(sorted(unknown)))
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if "reminder_interval" in changes:
+        validate_interval(changes["reminder_interval"], "reminder_interval")
     before = snapshot(incident)
     for field, value in changes.items():
         setattr(incident, field, value)
@@ -342,6 +494,9 @@ def update_edit(
         update.body = body.strip()
     if display_at is not None:
         update.display_at = display_at
+        if update.next_update_in:
+            # The promise counts from the time the entry shows.
+            update.next_update_by = display_at + timedelta(minutes=update.next_update_in)
     update.full_clean()
     update.save()
     after = snapshot(update, ["body", "display_at"])

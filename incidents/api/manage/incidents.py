@@ -3,6 +3,7 @@ read, change (which posts an update when it names a status, a body or components
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
@@ -22,6 +23,7 @@ from ...models import (
     IncidentUpdate,
     MaintenanceStatus,
 )
+from ...models.incidents import ReminderInterval
 from ...services import maintenance as maintenance_services
 from ...services.incidents import default_body
 from .. import schemas
@@ -85,6 +87,42 @@ def _component_statuses(fields: schemas.IncidentFields) -> dict[Component, str]:
         unknown = ", ".join(sorted(missing))
         raise ValidationError({"components": f"Unknown component ids: {unknown}"})
     return {found[cid]: wanted.get(cid, found[cid].status) for cid in ids}
+
+
+def _reminder_interval(value: str | None) -> int | None:
+    """Statuspage's `reminder_intervals` (a JSON array of hours, as a string) as our one
+    interval in minutes: "[2]" is 120; "[]" and null are none. Anything else is refused."""
+    if value is None:
+        return None
+    try:
+        hours = json.loads(value)
+    except ValueError:
+        hours = None
+    if hours == []:
+        return None
+    allowed = {minutes / 60: minutes for minutes in ReminderInterval.values}
+    if (
+        isinstance(hours, list)
+        and len(hours) == 1
+        and isinstance(hours[0], int | float)
+        and not isinstance(hours[0], bool)
+        and hours[0] in allowed
+    ):
+        return allowed[hours[0]]
+    choices = ", ".join(f'"{serializers.reminder_hours(m)}"' for m in allowed.values())
+    raise ValidationError(
+        {
+            "reminder_intervals": f"reminder_intervals is one interval in hours: {choices}, "
+            'or "[]" for none.'
+        }
+    )
+
+
+def _refuse_reminders_on_maintenance(fields: schemas.IncidentFields) -> None:
+    if _reminder_interval(fields.reminder_intervals) is not None:
+        raise ValidationError(
+            {"reminder_intervals": "A scheduled maintenance takes no reminder intervals."}
+        )
 
 
 # Lists
@@ -169,6 +207,7 @@ def create_incident(request, page_id: str, body: schemas.IncidentRequest):
         raise ValidationError({"name": "name is required."})
     if fields.scheduled_for or fields.status in MaintenanceStatus.values:
         require(request, "incidents.add_maintenance")
+        _refuse_reminders_on_maintenance(fields)
         maintenance = _schedule_maintenance(request, fields)
         confirm_notification(request.user, maintenance.notification)
         return Status(201, serializers.managed_incident(_incident(maintenance.public_id)))
@@ -193,6 +232,7 @@ def create_incident(request, page_id: str, body: schemas.IncidentRequest):
         ),
         metadata=fields.metadata,
         tweet_settings=_tweets(fields),
+        reminder_interval=_reminder_interval(fields.reminder_intervals),
         actor=request.user,
         **kwargs,
     )
@@ -245,11 +285,14 @@ def get_incident(request, page_id: str, incident_id: str):
 def update_incident(request, page_id: str, incident_id: str, body: schemas.IncidentRequest):
     """Edits name/impact (managers) and, with `status`/`body`/`components`, posts an update.
 
-    Like Statuspage, an open status on a resolved incident reopens it.
+    Like Statuspage, an open status on a resolved incident reopens it. `reminder_intervals`
+    sent with an update changes the incident's default promise from that update on (whoever
+    may post it); sent alone, it is an edit (managers).
     """
     incident = get_object_or_404(Incident, public_id=incident_id)
     fields = body.incident
     if incident.is_maintenance:
+        _refuse_reminders_on_maintenance(fields)
         update = _update_maintenance(request, incident, fields)
         confirm_notification(request.user, update.notification if update else None)
         return serializers.managed_incident(_incident(incident_id))
@@ -261,6 +304,13 @@ def update_incident(request, page_id: str, incident_id: str, body: schemas.Incid
     edits.update(_kept_extras(incident, fields))
     posts_update = any(v is not None for v in (fields.status, fields.body, fields.components,
                                                fields.component_ids))  # fmt: skip
+    reminders = {}
+    if "reminder_intervals" in fields.model_fields_set:
+        interval = _reminder_interval(fields.reminder_intervals)
+        if posts_update:
+            reminders["reminder_interval"] = interval
+        elif interval != incident.reminder_interval:
+            edits["reminder_interval"] = interval
     if edits:
         require(request, "incidents.change_incident")
     if posts_update:
@@ -281,6 +331,7 @@ def update_incident(request, page_id: str, incident_id: str, body: schemas.Incid
                 ),
                 reopen=not incident.is_open and status != IncidentStatus.RESOLVED,
                 actor=request.user,
+                **reminders,
             )
     confirm_notification(request.user, update.notification if update else None)
     return serializers.managed_incident(_incident(incident_id))
