@@ -9,13 +9,14 @@ import pytest
 from playwright.sync_api import expect
 
 from incidents import services
-from incidents.models import ComponentStatus, Incident
+from incidents.models import ComponentStatus, Incident, Translation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# Page loads (documents, redirects followed) for: open an incident, a second update that
-# worsens a component, resolve it; each post ends on its send's review page.
-FLOW_BUDGET = 6
+# Page loads (documents, redirects followed) for the whole flow of one incident: open it
+# with a first update, a second update that worsens a component, resolve it (each post ends
+# on its send's review page), draft its postmortem, add one translation.
+FLOW_BUDGET = 14
 
 
 class Loads:
@@ -69,7 +70,7 @@ def test_from_the_list_an_update_takes_two_loads(page, live_server, support_user
     assert loads.count == 2, loads.urls
 
 
-def test_open_worsen_resolve_stays_within_the_budget(page, live_server, support_user, pods):
+def test_the_whole_flow_of_an_incident_stays_within_the_budget(page, live_server, support_user, pods):
     _log_in(page, live_server.url)
     page.goto(live_server.url + "/admin/incidents/incident/")
     loads = Loads(page)
@@ -107,7 +108,28 @@ def test_open_worsen_resolve_stays_within_the_budget(page, live_server, support_
     incident.refresh_from_db()
     pods["Pod 17"].refresh_from_db()
     assert incident.status == "resolved" and pods["Pod 17"].status == "operational"
-    print(f"open, worsen, resolve: {loads.count} page loads: {loads.urls}")
+
+    back_to_the_console()
+    page.locator(".object-tools").get_by_role("link", name="Postmortem").click()
+    page.get_by_label("Root cause").fill("A rebuild ran during peak hours.")
+    page.get_by_label("Resolution").fill("Rebuilds run at night only.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_load_state("load")
+    assert incident.postmortem.root_cause == "A rebuild ran during peak hours."
+
+    # One translation: support staff review what the machine translated (adding one by hand
+    # is beside its source, an incident manager's page).
+    services.translation_save(
+        incident, field="name", language="it", text="Ricerca lenta Pod 17", machine=True
+    )
+    page.goto(f"{live_server.url}/admin/incidents/translation/")
+    page.get_by_role("link", name=re.compile("Incident: name")).click()
+    page.get_by_role("textbox", name="Italian translation").fill("Ricerca lenta su Pod 17")
+    page.get_by_role("button", name="Save and mark reviewed").click()
+    page.wait_for_load_state("load")
+    translated = Translation.objects.get(incident=incident, field="name", language="it")
+    assert translated.text == "Ricerca lenta su Pod 17" and translated.reviewed_at
+    print(f"the whole flow: {loads.count} page loads: {loads.urls}")
     assert loads.count <= FLOW_BUDGET, loads.urls
 
 
