@@ -11,12 +11,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from markdownx.models import MarkdownxField
 
 from .. import services, timefmt
 from ..forms import (
     IncidentCreateForm,
-    LabelledMarkdownWidget,
     TemplatePickForm,
     UpdateForm,
     add_service_error,
@@ -26,6 +24,7 @@ from ..models import Incident, IncidentKind, IncidentTemplate, IncidentUpdate, P
 from ..services.incidents import EDITABLE_INCIDENT_FIELDS
 from . import console
 from .mixins import (
+    LabelledMarkdownMixin,
     MadeWithItsParentMixin,
     ServiceDeleteMixin,
     TimelineGoesWithItsIncidentMixin,
@@ -47,15 +46,6 @@ def _picked_template(request) -> IncidentTemplate | None:
 CONSOLE_POST = "_post_update"
 # The templates the console offers as one-click links; with more, a picker.
 TEMPLATE_LINKS = 8
-
-
-class LabelledMarkdownMixin:
-    """Markdown fields whose preview box is labelled."""
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if isinstance(db_field, MarkdownxField):
-            kwargs["widget"] = LabelledMarkdownWidget()
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class UpdateInline(admin.TabularInline):

@@ -20,6 +20,7 @@ from ..models import Maintenance, MaintenanceStatus
 from ..services.maintenance import EDITABLE_MAINTENANCE_FIELDS
 from .incidents import UpdateInline
 from .mixins import (
+    LabelledMarkdownMixin,
     ServiceDeleteMixin,
     TimelineGoesWithItsIncidentMixin,
     review_or,
@@ -32,7 +33,9 @@ def _change_url(maintenance) -> str:
 
 
 @admin.register(Maintenance)
-class MaintenanceAdmin(TimelineGoesWithItsIncidentMixin, ServiceDeleteMixin, admin.ModelAdmin):
+class MaintenanceAdmin(
+    LabelledMarkdownMixin, TimelineGoesWithItsIncidentMixin, ServiceDeleteMixin, admin.ModelAdmin
+):
     """Scheduled maintenance: announced here, moved along by staff or by the scheduler."""
 
     form = MaintenanceChangeForm

@@ -12,7 +12,9 @@ from django.db import models
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from markdownx.models import MarkdownxField
 
+from ..forms import LabelledMarkdownWidget
 from ..models import IncidentKind, IncidentUpdate
 
 SEND_PERMISSION = "notifications.send_notification"
@@ -157,3 +159,12 @@ def review_or(request, notification, fallback: models.Model | str):
         "confirms it; it waits on the admin's home page.",
     )
     return redirect(back)
+
+
+class LabelledMarkdownMixin:
+    """Markdown fields whose preview box is labelled."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, MarkdownxField):
+            kwargs["widget"] = LabelledMarkdownWidget()
+        return super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -13,11 +13,16 @@ from django.utils.translation import gettext_lazy as _
 from .. import services
 from ..models import Incident, Postmortem, RemediationItem
 from ..services.postmortems import REMEDIATION_FIELDS
-from .mixins import MadeWithItsParentMixin, review_or, save_formset_through_services
+from .mixins import (
+    LabelledMarkdownMixin,
+    MadeWithItsParentMixin,
+    review_or,
+    save_formset_through_services,
+)
 from .translations import TranslationInline, TranslationsAdminMixin
 
 
-class RemediationItemInline(admin.TabularInline):
+class RemediationItemInline(LabelledMarkdownMixin, admin.TabularInline):
     model = RemediationItem
     fields = ["position", "description", "state", "owner", "due_date"]
     extra = 1
@@ -39,7 +44,7 @@ class RemediationItemInline(admin.TabularInline):
 
 
 @admin.register(Postmortem)
-class PostmortemAdmin(TranslationsAdminMixin, admin.ModelAdmin):
+class PostmortemAdmin(LabelledMarkdownMixin, TranslationsAdminMixin, admin.ModelAdmin):
     """Drafting, publishing and reverting postmortems, all through the services.
 
     Publishing and reverting need the "publish postmortem" permission (Incident managers); so
@@ -182,7 +187,9 @@ class PostmortemAdmin(TranslationsAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RemediationItem)
-class RemediationItemAdmin(MadeWithItsParentMixin, TranslationsAdminMixin, admin.ModelAdmin):
+class RemediationItemAdmin(
+    LabelledMarkdownMixin, MadeWithItsParentMixin, TranslationsAdminMixin, admin.ModelAdmin
+):
     """A remediation item's translations; the item itself is edited in its postmortem."""
 
     list_display = ["__str__", "postmortem", "state"]

@@ -6,11 +6,11 @@ from django.contrib import admin
 
 from .. import services
 from ..models import IncidentTemplate
-from .mixins import ServiceDeleteMixin
+from .mixins import LabelledMarkdownMixin, ServiceDeleteMixin
 
 
 @admin.register(IncidentTemplate)
-class IncidentTemplateAdmin(ServiceDeleteMixin, admin.ModelAdmin):
+class IncidentTemplateAdmin(LabelledMarkdownMixin, ServiceDeleteMixin, admin.ModelAdmin):
     list_display = ["name", "title", "status"]
     search_fields = ["name", "title", "body"]
     filter_horizontal = ["components"]
