@@ -16,6 +16,7 @@ from django.test import Client
 from django.test.testcases import LiveServerThread
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from incidents import cache as page_cache
 from incidents import services
@@ -109,6 +110,16 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in English. A request the test client makes runs in this thread and
+    leaves its page's language active (LocaleMiddleware activates it, nothing deactivates it
+    after the answer), so a test after one to /it/ would otherwise meet Italian messages."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
