@@ -70,7 +70,9 @@ def test_from_the_list_an_update_takes_two_loads(page, live_server, support_user
     assert loads.count == 2, loads.urls
 
 
-def test_the_whole_flow_of_an_incident_stays_within_the_budget(page, live_server, support_user, pods):
+def test_the_whole_flow_of_an_incident_stays_within_the_budget(
+    page, live_server, support_user, pods
+):
     _log_in(page, live_server.url)
     page.goto(live_server.url + "/admin/incidents/incident/")
     loads = Loads(page)
