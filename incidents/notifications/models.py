@@ -174,6 +174,7 @@ class NotificationKind(models.TextChoices):
     INCIDENT_RESOLVED = "incident_resolved", _("Incident resolved")
     POSTMORTEM_PUBLISHED = "postmortem_published", _("Postmortem published")
     MAINTENANCE_SCHEDULED = "maintenance_scheduled", _("Maintenance scheduled")
+    MAINTENANCE_REMINDER = "maintenance_reminder", _("Maintenance reminder")
     MAINTENANCE_STARTED = "maintenance_started", _("Maintenance started")
     MAINTENANCE_COMPLETED = "maintenance_completed", _("Maintenance completed")
 

@@ -3,17 +3,19 @@
 A recorder (see `incidents.events`): it runs inside the transaction of the write, so the
 notification exists exactly when the update does, and the service hands it to its caller.
 Nothing is sent here: staff review the audience and confirm first; only a step the scheduler
-took on its own (a maintenance starting or completing on time) confirms itself, for the
-audience of the components it names.
+took on its own (a maintenance starting or completing on time, or its reminder before the
+start) confirms itself, for the audience of the components it names, once staff confirmed an
+earlier notification of that maintenance for the same components.
 """
 
 from __future__ import annotations
 
 from incidents.events import Event
 
-from .models import Notification
+from .models import Notification, NotificationKind
 from .services.notifications import (
     notification_auto_confirm,
+    notification_record,
     notify_postmortem_published,
     notify_update_posted,
 )
@@ -40,4 +42,20 @@ def record(event: Event) -> Notification | None:
         if notification is not None and event.automatic:
             notification_auto_confirm(notification)
         return notification
+    if event.action == "maintenance.remind" and event.notify:
+        return record_reminder(event)
     return None
+
+
+def record_reminder(event: Event) -> Notification | None:
+    """The reminder the scheduler announces before a maintenance starts: for its components as
+    they are now, confirmed like the scheduler's other steps or left waiting for staff."""
+    maintenance = event.target
+    if maintenance is None or maintenance.backfilled:
+        return None
+    notification = notification_record(
+        kind=NotificationKind.MAINTENANCE_REMINDER, incident=maintenance, actor=event.actor
+    )
+    if event.automatic:
+        notification_auto_confirm(notification)
+    return notification
