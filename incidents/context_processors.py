@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from . import languages as _languages
+from . import timefmt
 from .models import Page
 
 
@@ -38,3 +39,25 @@ def _shareable_path(request) -> str:
     if match is not None and match.view_name in TOKEN_PAGES:
         return reverse("notifications:subscribe")
     return request.get_full_path()
+
+
+def staff_alerts(request):
+    """On the admin's pages, for staff: the open incidents whose promised update is overdue
+    (read only when a template shows them)."""
+    if request is None or not request.path_info.startswith("/admin/"):
+        return {}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_active or not user.is_staff:
+        return {}
+    return {"overdue_updates": SimpleLazyObject(lambda: list(_overdue()))}
+
+
+def _overdue():
+    from .reminders import overdue_updates
+
+    for incident in overdue_updates():
+        yield {
+            "incident": incident,
+            "promised": timefmt.dated_stamp(incident.promised_by),
+            "url": reverse("admin:incidents_incident_change", args=[incident.pk]),
+        }

@@ -175,6 +175,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "incidents.context_processors.page",
                 "incidents.context_processors.languages",
+                "incidents.context_processors.staff_alerts",
             ],
         },
     },

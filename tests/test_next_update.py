@@ -326,3 +326,14 @@ def test_the_admin_state_lists_overdue_incidents_most_overdue_first(make_inciden
 def test_the_active_incident_card_tells_when_the_next_update_is_due(client, posted):
     assert f"Next update by {PROMISE}" in client.get("/").text
     assert f"Prossimo aggiornamento entro le {PROMISE}" in client.get("/it/").text
+
+
+def test_every_admin_page_warns_staff_of_an_overdue_promise(support_client, client, posted):
+    with time_machine.travel(POSTED + timedelta(minutes=20), tick=False):
+        assert "Promised updates overdue" not in support_client.get("/admin/").text
+    with time_machine.travel(POSTED + timedelta(minutes=45), tick=False):
+        text = support_client.get("/admin/incidents/postmortem/").text
+        assert "Promised updates overdue" in text
+        assert f"the next update was promised by March 20 - {PROMISE}." in text
+        assert f"/admin/incidents/incident/{posted.pk}/change/#post-update" in text
+        assert "Promised updates overdue" not in client.get("/").text
