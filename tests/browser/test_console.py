@@ -236,3 +236,17 @@ def test_progress_shows_without_a_reload(page, live_server, support_user, incide
     expect(send.locator("[data-progress-field=delivered]")).to_have_text("1", timeout=10_000)
     expect(send.locator("[data-progress-field=remaining]")).to_have_text("0")
     expect(send.locator("[data-progress-field=state_label]")).to_have_text("Sent")
+
+
+def test_tab_leaves_a_markdown_box_on_every_admin_form(page, live_server, manager_user, incident):
+    page.goto(live_server.url + "/admin/login/")
+    page.get_by_label("Username").fill("manager")
+    page.get_by_label("Password").fill("pw")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/admin/incidents/postmortem/add/?incident={incident.pk}")
+    box = page.get_by_label("Root cause")
+    box.fill("A rebuild ran at peak.")
+    box.focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") != "root_cause"
+    assert box.input_value() == "A rebuild ran at peak."  # no tab character typed

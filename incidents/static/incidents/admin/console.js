@@ -1,4 +1,4 @@
-// The incident's console and the admin's update forms.
+// Every admin page (the admin's base template loads it); the console's form in particular.
 //
 // - Tab leaves a Markdown editor, as it leaves any field: markdownx would insert a tab
 //   character instead, trapping keyboard users in the message (Ctrl+] and Ctrl+[ still
