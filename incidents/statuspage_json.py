@@ -374,7 +374,8 @@ def subscriber(item) -> dict:
 def managed_page(page: Page, *, domain: str) -> dict:
     """The page's settings as Statuspage's management API answers them, with every colour
     in effect."""
-    colours = {field: page.colours[prop] for field, prop in THEME_COLOURS.items()}
+    theme = page.colours
+    colours = {field: theme[prop] for field, prop in THEME_COLOURS.items()}
     return {
         "id": settings.STATUSPAGE_PAGE_ID,
         "created_at": timestamp(page.created_at),

@@ -110,7 +110,7 @@ def page_check(page: Page) -> None:
     """Raises ValidationError when a setting of `page` (changed, not saved) is refused:
     a field's own rules, then the colours' contrast. The admin's form asks it too."""
     page.full_clean()
-    if page.time_zone not in zoneinfo.available_timezones():
+    if not _is_time_zone(page.time_zone):
         raise ValidationError(
             {
                 "time_zone": f"“{page.time_zone}” is not a time zone of the tz database "
@@ -118,6 +118,16 @@ def page_check(page: Page) -> None:
             }
         )
     _check_contrast(page)
+
+
+def _is_time_zone(name: str) -> bool:
+    """A tz database name (read as the settings read STATUS_TIMEZONES, without listing the
+    whole database)."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", a
+        return False  # folder of the database, or a name too long for a file
+    return True
 
 
 def _check_contrast(page: Page) -> None:
