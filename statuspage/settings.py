@@ -78,7 +78,7 @@ def _timezones(name: str, default: list[str]) -> list[tuple[str, str]]:
             raise ImproperlyConfigured(f'{name}: {item!r} is not "<zone>=<label>", e.g. "UTC=UTC".')
         try:
             ZoneInfo(zone.strip())
-        except (ZoneInfoNotFoundError, ValueError) as error:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as error:  # a folder: OSError
             raise ImproperlyConfigured(f"{name}: {zone!r} is not a known time zone.") from error
         zones.append((zone.strip(), label.strip()))
     return zones

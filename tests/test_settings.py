@@ -44,6 +44,7 @@ def test_production_starts_when_configured():
     [
         ("STATUS_TIMEZONES", "UTC=UTC,America/Los_Angeles"),  # no label
         ("STATUS_TIMEZONES", "UTC=UTC,Mars/Olympus_Mons=MO"),  # no such zone
+        ("STATUS_TIMEZONES", "UTC=UTC,America=AM"),  # a folder of the tz database
         ("SUBSCRIBE_RATE", "lots"),
         ("POD_LOOKUP_RATE", "20 a minute"),
         ("API_RATE", "60"),
