@@ -45,14 +45,15 @@ def current_language() -> str:
     return language if language in codes else settings.LANGUAGE_CODE
 
 
-def _index(incident, language: str) -> dict[tuple[int, int, str], Translation]:
-    """The incident's translations into `language`, from the prefetched `translations` when
-    there (one query per incident otherwise), kept on the incident for the request."""
-    cache = incident.__dict__.setdefault("_translation_index", {})
+def _index(holder, language: str) -> dict[tuple[int, int, str], Translation]:
+    """The translations into `language` of `holder`'s texts: an incident's (its own, its
+    updates', its postmortem's), or a component's or group's own. From the prefetched
+    `translations` when there (one query per holder otherwise), kept on it for the request."""
+    cache = holder.__dict__.setdefault("_translation_index", {})
     if language not in cache:
         cache[language] = {
             (row.content_type_id, row.object_id, row.field): row
-            for row in incident.translations.all()
+            for row in holder.translations.all()
             if row.language == language
         }
     return cache[language]
@@ -65,7 +66,8 @@ def localized(obj: models.Model, field: str, language: str | None = None) -> Loc
     if language == settings.LANGUAGE_CODE or not english.strip():
         return LocalizedText(english, language=settings.LANGUAGE_CODE)
     content_type = ContentType.objects.get_for_model(obj)
-    row = _index(incident_of(obj), language).get((content_type.pk, obj.pk, field))
+    holder = incident_of(obj) or obj
+    row = _index(holder, language).get((content_type.pk, obj.pk, field))
     if row is None:
         return LocalizedText(english, language=settings.LANGUAGE_CODE, fallback=True)
     return LocalizedText(

@@ -1,4 +1,5 @@
-"""Components and their groups: what the status page lists and what incidents affect."""
+"""Components and their groups: what the status page lists and what incidents affect. Their
+names (and a component's description) are translated beside the English, as incidents are."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from django.contrib import admin
 from .. import services
 from ..models import Component, ComponentGroup
 from .mixins import ServiceDeleteMixin
+from .translations import TranslationInline, TranslationsAdminMixin
 
 
 @admin.register(ComponentGroup)
-class ComponentGroupAdmin(ServiceDeleteMixin, admin.ModelAdmin):
+class ComponentGroupAdmin(TranslationsAdminMixin, ServiceDeleteMixin, admin.ModelAdmin):
     list_display = ["name", "position", "public_id"]
     search_fields = ["name"]
+    inlines = [TranslationInline]
     delete_service = services.group_delete
 
     def save_model(self, request, obj, form, change):
@@ -20,7 +23,7 @@ class ComponentGroupAdmin(ServiceDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Component)
-class ComponentAdmin(ServiceDeleteMixin, admin.ModelAdmin):
+class ComponentAdmin(TranslationsAdminMixin, ServiceDeleteMixin, admin.ModelAdmin):
     list_display = ["name", "group", "status", "position", "showcase"]
     list_filter = ["status", "group"]
     list_select_related = ["group"]
@@ -30,6 +33,8 @@ class ComponentAdmin(ServiceDeleteMixin, admin.ModelAdmin):
         "showcase", "only_show_if_degraded", "start_date", "public_id",
     ]  # fmt: skip
     readonly_fields = ["public_id"]
+    # The name and description in the other languages, beside the English.
+    inlines = [TranslationInline]
     delete_service = services.component_delete
 
     def _may_only_set_status(self, request) -> bool:
@@ -41,6 +46,12 @@ class ComponentAdmin(ServiceDeleteMixin, admin.ModelAdmin):
         return super().has_change_permission(request, obj) or request.user.has_perm(
             "incidents.set_component_status"
         )
+
+    def get_inlines(self, request, obj):
+        """Who may only set the status does not rename the component in any language (as on
+        an incident they may not edit, their translations are corrected in the translation
+        list)."""
+        return [] if self._may_only_set_status(request) else super().get_inlines(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         if self._may_only_set_status(request):

@@ -1,6 +1,7 @@
 """Translations in the admin: beside the English source (inlines on incidents, updates,
-postmortems and remediation items), a list of them with stale and unreviewed filters, and
-"mark reviewed". Every save goes through the translation services."""
+postmortems, remediation items, components and component groups), a list of them with stale
+and unreviewed filters, and "mark reviewed". Every save goes through the translation
+services."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import Min, Q
+from django.db.models import BigIntegerField, Case, F, Min, Q, When
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator, capfirst
@@ -20,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import languages, services, timefmt
 from ..models import (
+    Component,
+    ComponentGroup,
     Incident,
     IncidentKind,
     IncidentUpdate,
@@ -48,11 +52,24 @@ class TranslationForm(forms.ModelForm):
         fields = ["language", "field", "text"]
         widgets = {"text": forms.Textarea(attrs={"rows": 3, "cols": 60})}
 
-    def __init__(self, *args, parent_fields=(), **kwargs):
+    def __init__(self, *args, parent=None, parent_fields=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.parent = parent
         names = dict(settings.LANGUAGES)
         self.fields["language"].choices = [(c, names[c]) for c in languages.translated_codes()]
         self.fields["field"].choices = [(f, f) for f in parent_fields]
+
+    def clean(self):
+        """The service's own refusals (a text too long for its field), shown on the row
+        before anything is saved."""
+        data = super().clean()
+        field, text = data.get("field"), data.get("text")
+        if self.parent is not None and field and text:
+            try:
+                data["text"] = validate_text(self.parent, field, text)
+            except ValidationError as error:
+                self.add_error(None, error)
+        return data
 
 
 class TranslationInline(GenericTabularInline):
@@ -74,7 +91,7 @@ class TranslationInline(GenericTabularInline):
         formset.form = type(
             "BoundTranslationForm",
             (self.form,),
-            {"__init__": _with_fields(self.form.__init__, parent_fields)},
+            {"__init__": _with_fields(self.form.__init__, obj, parent_fields)},
         )
         return formset
 
@@ -85,9 +102,9 @@ class TranslationInline(GenericTabularInline):
         return translation_state(obj)
 
 
-def _with_fields(init, parent_fields):
+def _with_fields(init, parent, parent_fields):
     def __init__(self, *args, **kwargs):
-        init(self, *args, parent_fields=parent_fields, **kwargs)
+        init(self, *args, parent=parent, parent_fields=parent_fields, **kwargs)
 
     return __init__
 
@@ -192,6 +209,47 @@ def source_admin_url(obj) -> str | None:
 # Page order of the translated objects: the incident, its updates, the postmortem, its items.
 _PAGE_ORDER = {Incident: 0, IncidentUpdate: 1, Postmortem: 2, RemediationItem: 3}
 
+# The list has one row per incident and language; the texts of the status page itself (a
+# component's name and description, a group's name) belong to no incident: one row per
+# component or group and language. These are that object, and nothing for an incident's texts.
+PAGE_TEXT_TYPE = Case(
+    When(incident__isnull=True, then=F("content_type")), output_field=BigIntegerField()
+)
+PAGE_TEXT_OBJECT = Case(
+    When(incident__isnull=True, then=F("object_id")), output_field=BigIntegerField()
+)
+
+
+def row_key(translation: Translation) -> tuple:
+    """Which row of the list a translation is in."""
+    if translation.incident_id is not None:
+        return (translation.incident_id, None, None, translation.language)
+    return (None, translation.content_type_id, translation.object_id, translation.language)
+
+
+def row_filter(row: Translation) -> Q:
+    """Every translation in the same row of the list as `row`."""
+    if row.incident_id is not None:
+        return Q(incident_id=row.incident_id, language=row.language)
+    return Q(
+        incident__isnull=True,
+        content_type_id=row.content_type_id,
+        object_id=row.object_id,
+        language=row.language,
+    )
+
+
+def holder_of(translation: Translation):
+    """What a row of the list is about: the translation's incident, or the component or group
+    whose text it translates (None when that is gone)."""
+    if translation.incident_id is not None:
+        return translation.incident
+    return translation.content_object
+
+
+def holder_name(holder) -> str:
+    return holder.name if holder is not None else "(its English text is gone)"
+
 
 def _page_order(translation: Translation):
     obj = translation.content_object
@@ -262,9 +320,10 @@ class StateFilter(admin.SimpleListFilter):
 
 
 class TranslationChangeList(ChangeList):
-    """One row per incident and language. The row is its first translation (the one the
-    checkbox selects); `row.texts` holds every translation of the row the filters keep, in
-    page order."""
+    """One row per incident and language (per component or group and language for the texts
+    of the page itself). The row is its first translation (the one the checkbox selects);
+    `row.texts` holds every translation of the row the filters keep, in page order, and
+    `row.holder` what the row is about."""
 
     def get_queryset(self, request, exclude_parameters=None):
         texts = super().get_queryset(request, exclude_parameters)
@@ -272,7 +331,8 @@ class TranslationChangeList(ChangeList):
             self.texts = texts
         firsts = (
             texts.order_by()
-            .values("incident", "language")
+            .annotate(page_type=PAGE_TEXT_TYPE, page_object=PAGE_TEXT_OBJECT)
+            .values("incident", "language", "page_type", "page_object")
             .annotate(first=Min("pk"))
             .values("first")
         )
@@ -283,28 +343,56 @@ class TranslationChangeList(ChangeList):
         rows = list(self.result_list)
         found = defaultdict(list)
         if rows:
-            members = self.texts.filter(
-                incident__in={row.incident_id for row in rows},
-                language__in={row.language for row in rows},
-            ).prefetch_related("content_object")
-            for translation in members:
-                found[translation.incident_id, translation.language].append(translation)
+            members = Q(incident__in={row.incident_id for row in rows if row.incident_id})
+            for row in rows:
+                if row.incident_id is None:
+                    members |= row_filter(row)
+            for translation in self.texts.filter(
+                members, language__in={row.language for row in rows}
+            ).prefetch_related("content_object"):
+                found[row_key(translation)].append(translation)
         for row in rows:
-            row.texts = sorted(found[row.incident_id, row.language], key=_page_order) or [row]
+            row.texts = sorted(found[row_key(row)], key=_page_order) or [row]
+            row.holder = row.incident if row.incident_id else row.texts[0].content_object
         self.result_list = rows
+
+
+class TextOfFilter(admin.SimpleListFilter):
+    """The texts of incidents, or those of the page itself (components and their groups)."""
+
+    title = "text of"
+    parameter_name = "of"
+
+    def lookups(self, request, model_admin):
+        return [("incidents", "Incidents"), ("page", "Components and groups")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "incidents":
+            return queryset.filter(incident__isnull=False)
+        if self.value() == "page":
+            return queryset.filter(incident__isnull=True)
+        return queryset
 
 
 @admin.register(Translation)
 class TranslationAdmin(ServiceDeleteMixin, admin.ModelAdmin):
-    """Every translation, one row per incident and language, to find the unreviewed and stale
-    ones; each text is edited beside its English source."""
+    """Every translation, one row per incident and language (per component or group and
+    language for the page's own texts), to find the unreviewed and stale ones; each text is
+    edited beside its English source."""
 
     list_display = ["incident_name", "language_name", "texts", "summary"]
     list_display_links = None  # each text of a row links to its own editor
-    list_filter = [LanguageFilter, StateFilter]
+    list_filter = [LanguageFilter, StateFilter, TextOfFilter]
     list_select_related = ["incident"]
     search_fields = ["text", "incident__name"]
-    ordering = ["-incident__started_at", "incident_id", "language"]
+    # The newest incidents first, then the components' and groups' texts.
+    ordering = [
+        F("incident__started_at").desc(nulls_last=True),
+        "incident_id",
+        PAGE_TEXT_TYPE,
+        PAGE_TEXT_OBJECT,
+        "language",
+    ]
     show_full_result_count = False  # the total would count texts, not rows
     fields = ["text"]
     actions = ["mark_reviewed"]
@@ -319,12 +407,26 @@ class TranslationAdmin(ServiceDeleteMixin, admin.ModelAdmin):
     def get_changelist(self, request, **kwargs):
         return TranslationChangeList
 
-    @admin.display(description="incident")
+    def get_search_results(self, request, queryset, search_term):
+        """Also the translations of the components and groups whose name matches."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            for model in (Component, ComponentGroup):
+                found |= queryset.filter(
+                    incident__isnull=True,
+                    content_type=ContentType.objects.get_for_model(model),
+                    object_id__in=model.objects.filter(name__icontains=term).values("pk"),
+                )
+        return found, may_have_duplicates
+
+    @admin.display(description="incident or component")
     def incident_name(self, row):
-        url = source_admin_url(row.incident)
+        holder = getattr(row, "holder", None) or holder_of(row)
+        url = source_admin_url(holder)
         if url is None:
-            return row.incident.name
-        return format_html('<a href="{}">{}</a>', url, row.incident.name)
+            return holder_name(holder)
+        return format_html('<a href="{}">{}</a>', url, holder_name(holder))
 
     @admin.display(description="language")
     def language_name(self, row):
@@ -376,7 +478,7 @@ class TranslationAdmin(ServiceDeleteMixin, admin.ModelAdmin):
             extra_context = {
                 **(extra_context or {}),
                 "title": f"Translate {label}",
-                "subtitle": f"{translation.incident.name}, into {language}",
+                "subtitle": f"{holder_name(holder_of(translation))}, into {language}",
                 "text_label": label,
                 "language_name": language,
                 "source_text": translation.source_text or "",
@@ -419,7 +521,7 @@ class TranslationAdmin(ServiceDeleteMixin, admin.ModelAdmin):
         changelist = self.get_changelist_instance(request)
         rows = Q(pk__in=[])
         for row in queryset:
-            rows |= Q(incident_id=row.incident_id, language=row.language)
+            rows |= row_filter(row)
         for translation in changelist.texts.filter(rows):
             services.translation_mark_reviewed(translation, actor=request.user)
         self.message_user(request, "Marked as reviewed.", messages.SUCCESS)

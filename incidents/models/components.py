@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +45,8 @@ class ComponentGroup(Timestamped):
     name = models.CharField(_("name"), max_length=255)
     description = models.TextField(_("description"), blank=True, max_length=DESCRIPTION_LENGTH)
     position = models.PositiveIntegerField(_("position"), default=0)
+    # Its name in the other languages (`incidents.localize`); deleted with the group.
+    translations = GenericRelation("incidents.Translation")
 
     class Meta:
         ordering = ["position", "name"]
@@ -84,6 +87,8 @@ class Component(Timestamped):
         help_text=_("Hide the component from the status page while it is operational."),
     )
     start_date = models.DateField(_("start date"), null=True, blank=True)
+    # Its name and description in the other languages (`incidents.localize`).
+    translations = GenericRelation("incidents.Translation")
 
     class Meta:
         ordering = ["position", "name"]

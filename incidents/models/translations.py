@@ -13,10 +13,12 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .base import DOCUMENT_LENGTH, Timestamped
+from .components import Component, ComponentGroup
 from .incidents import Incident, IncidentUpdate
 from .postmortems import Postmortem, RemediationItem
 
@@ -26,6 +28,8 @@ TRANSLATABLE_FIELDS: dict[type[models.Model], dict[str, bool]] = {
     IncidentUpdate: {"body": True},
     Postmortem: {"root_cause": True, "resolution": True, "body": True},
     RemediationItem: {"description": True},
+    ComponentGroup: {"name": False},
+    Component: {"name": False, "description": False},
 }
 
 
@@ -34,8 +38,11 @@ def source_revision(text: str) -> str:
     return hashlib.sha256((text or "").strip().encode()).hexdigest()[:32]
 
 
-def incident_of(obj: models.Model) -> Incident:
-    """The incident a translatable object belongs to."""
+def incident_of(obj: models.Model) -> Incident | None:
+    """The incident a translatable object belongs to; None for the texts of the page itself
+    (component and group names and descriptions), which belong to no incident."""
+    if isinstance(obj, Component | ComponentGroup):
+        return None
     if isinstance(obj, Incident):
         return obj
     if isinstance(obj, IncidentUpdate | Postmortem):
@@ -54,10 +61,13 @@ class Translation(Timestamped):
     object_id = models.PositiveBigIntegerField(_("object id"))
     content_object = GenericForeignKey("content_type", "object_id")
     # The incident the text belongs to: a page loads all its translations in one query, and
-    # deleting the incident deletes them.
+    # deleting the incident deletes them. Component and group texts belong to no incident:
+    # the status page prefetches them with the components (`Component.translations`).
     incident = models.ForeignKey(
         Incident,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="translations",
         verbose_name=_("incident"),
     )
@@ -106,6 +116,8 @@ class Translation(Timestamped):
 
     def get_absolute_url(self) -> str:
         with translation.override(self.language):
+            if self.incident_id is None:  # a component's text: shown on the status page
+                return reverse("incidents:status")
             return self.incident.get_absolute_url()
 
     @property

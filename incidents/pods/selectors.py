@@ -16,9 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from incidents import selectors
+from incidents.localize import current_language
 from incidents.models import Component, Incident, IncidentComponent
 from incidents.viewmodels import StatusPage
 
@@ -92,11 +93,19 @@ class PodPage:
 
 
 def pod_page(pod: Component) -> PodPage:
-    """Everything `/pods/<slug>/` shows, in the status page's fixed number of queries."""
+    """Everything `/pods/<slug>/` shows, in the status page's fixed number of queries.
+
+    The page names the pod in the reader's language: its `pod` is the pod as the status page
+    loaded it, with its translations prefetched beside the other components'. A pod the page
+    does not list (not on show, or hidden while operational) has its own prefetched.
+    """
     found = scope(pod)
-    return PodPage(
-        pod=pod,
-        page=selectors.status_page(
-            components=found.components(), incidents=found.incidents(Incident.objects.all())
-        ),
+    page = selectors.status_page(
+        components=found.components(), incidents=found.incidents(Incident.objects.all())
     )
+    listed = next((c for view in page.groups for c in view.components if c.pk == pod.pk), None)
+    if listed is None:
+        listed = pod
+        if current_language() != settings.LANGUAGE_CODE:
+            prefetch_related_objects([pod], "translations")
+    return PodPage(pod=listed, page=page)

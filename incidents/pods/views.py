@@ -60,5 +60,5 @@ def pod(request, slug: str):
     return render(
         request,
         "pods/pod.html",
-        {"pod": found, "page": view.page, "subscribe_components": view.subscribe_components},
+        {"pod": view.pod, "page": view.page, "subscribe_components": view.subscribe_components},
     )

@@ -1,4 +1,5 @@
-"""Translations of incidents, updates and postmortems (English is the source).
+"""Translations of incidents, updates and postmortems, and of the status page's component
+and group names and descriptions (English is the source).
 
 Staff write or review translations by hand; a machine translation backend, when configured,
 fills in the missing ones after an update or a postmortem is published (`incidents.tasks`).
@@ -17,6 +18,8 @@ from .. import languages
 from ..events import Event, emit
 from ..models import (
     TRANSLATABLE_FIELDS,
+    Component,
+    ComponentGroup,
     Incident,
     IncidentUpdate,
     Postmortem,
@@ -27,7 +30,22 @@ from ..models import (
 from ..models.translations import incident_of
 from ..worker import send_task
 
-MAX_LENGTH = {("incident", "name"): 255}
+
+def _max_length(model: type[models.Model], field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
+# A translation is refused when it is longer than the English field may be: a name goes in a
+# heading or a subject line, a component's description under its name.
+MAX_LENGTH = {
+    (model._meta.model_name, field): _max_length(model, field)
+    for model, field in [
+        (Incident, "name"),
+        (Component, "name"),
+        (Component, "description"),
+        (ComponentGroup, "name"),
+    ]
+}
 
 
 def translatable_fields(obj: models.Model) -> dict[str, bool]:
@@ -37,6 +55,8 @@ def translatable_fields(obj: models.Model) -> dict[str, bool]:
 
 def validate_target(obj: models.Model, field: str, language: str) -> None:
     """Refuses a language that is not enabled (or English, the source) and an unknown field."""
+    language = language if isinstance(language, str) else ""
+    field = field if isinstance(field, str) else ""
     errors = {}
     if language not in languages.translated_codes():
         errors["language"] = _("“%(language)s” is not a language to translate into: %(codes)s.") % {
@@ -56,10 +76,10 @@ def validate_target(obj: models.Model, field: str, language: str) -> None:
 def validate_text(obj: models.Model, field: str, text: str) -> str:
     """The translation as it would be stored (ends stripped); an empty text, or one longer
     than the field allows, is refused. Forms call it to show the refusal before saving."""
-    text = (text or "").strip()
+    text = text.strip() if isinstance(text, str) else ""
     if not text:
         raise ValidationError({"text": _("Write the translation, or delete it.")})
-    limit = MAX_LENGTH.get((obj._meta.model_name, field))
+    limit = MAX_LENGTH.get((obj._meta.concrete_model._meta.model_name, field))
     if limit and len(text) > limit:
         raise ValidationError({"text": _("At most %(limit)d characters.") % {"limit": limit}})
     return text

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.test import Client
 
@@ -240,3 +241,123 @@ def test_every_own_field_of_every_backed_up_row_is_restored(site):
             restored = by_id[row["public_id"]]
             assert {k: row[k] for k in keep} == {k: restored[k] for k in keep}, model.__name__
     assert Incident.objects.get(public_id=site.public_id).impact_override == "minor"
+
+
+# The status page's own texts: component and group names and descriptions, in other languages
+
+
+@pytest.fixture
+def page_texts(site, manager_user):
+    """The demo's pods and their group, translated: by a person and by machine, one of them
+    made from an English text changed since (stale)."""
+    pods = {c.name: c for c in Component.objects.filter(group__name="Pods")}
+    with time_machine.travel(NOW - timedelta(minutes=30), tick=False) as clock:
+        pods["Pod 13"].description = "Hosts the accounts of Europe."
+        services.component_save(pods["Pod 13"])
+        services.translation_save(
+            pods["Pod 13"], field="name", language="it", text="Nodo 13", actor=manager_user
+        )
+        services.translation_save(
+            pods["Pod 13"], field="description", language="it", text="Ospita l'Europa.",
+            machine=True,
+        )  # fmt: skip
+        services.translation_save(pods["Pod 14"], field="name", language="it", text="Nodo 14")
+        services.translation_save(
+            pods["Pod 13"].group, field="name", language="it", text="Nodi", machine=True
+        )
+        clock.shift(timedelta(minutes=1))
+        pod = Component.objects.get(pk=pods["Pod 14"].pk)
+        pod.name = "Pod 14 (EU)"
+        services.component_save(pod)
+    return pods
+
+
+def _page_translations() -> list[dict]:
+    """Every component and group translation, as a restored site must have it again."""
+    rows = Translation.objects.filter(incident=None).order_by("field", "text")
+    return [
+        {
+            "of": type(t.content_object).__name__,
+            "public_id": t.content_object.public_id,
+            **{name: getattr(t, name) for name in (
+                "field", "language", "text", "machine", "reviewed_at", "source_revision",
+                "created_at", "updated_at",
+            )},
+            "reviewed_by": t.reviewed_by.username if t.reviewed_by else None,
+            "stale": t.is_stale,
+        }
+        for t in rows
+    ]  # fmt: skip
+
+
+def test_component_and_group_translations_survive_a_restore(page_texts, client, tmp_path):
+    before = _page_translations()
+    assert len(before) == 4 and [t["stale"] for t in before if t["text"] == "Nodo 14"] == [True]
+    italian = client.get("/it/").text
+    assert "Nodo 13" in italian and "Nodi" in italian
+    pages = _render_all()
+    path = tmp_path / "backup.json"
+    call_command("export_status", str(path))
+    document = json.loads(path.read_text())
+    exported = [t for t in document["translations"] if t["incident"] is None]
+    assert sorted(t["object"]["type"] for t in exported) == ["component"] * 3 + ["component_group"]
+
+    _wipe()
+    assert not Translation.objects.exists()
+    call_command("import_status", str(path))
+
+    assert _page_translations() == before
+    assert _render_all() == pages
+    cache.clear()
+    italian = client.get("/it/").text
+    assert "Nodo 13" in italian and "Ospita l&#x27;Europa." in italian and "Nodi" in italian
+    assert "Nodo 14" in italian  # stale, and shown with its note as before
+    assert "Nodo 13" in client.get("/it/pods/pod-13/").text
+    assert _without_stamp(export_status()) == _without_stamp(document)
+
+
+def test_replace_swaps_the_component_translations_too(page_texts):
+    document = export_status()
+    before = _page_translations()
+    Translation.objects.filter(text="Nodi").update(text="Changed after the backup")
+    import_status(document, replace=True)
+    assert _page_translations() == before
+
+
+def test_an_export_made_before_component_translations_existed_restores(site, client):
+    """An older export has only incident translations: it restores, and the components are
+    named in English on the translated pages."""
+    document = export_status()
+    assert all(t["incident"] is not None for t in document["translations"])
+    _wipe()
+    counts = import_status(document)
+    assert counts["translations"] == len(document["translations"])
+    assert not Translation.objects.filter(incident=None).exists()
+    assert '<span class="component-name" lang="en">Pod 13' in client.get("/it/").text
+
+
+def _page_text(document: dict, kind: str) -> dict:
+    return next(t for t in document["translations"] if t["object"]["type"] == kind)
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        # A component's text said to belong to an incident.
+        lambda d: _page_text(d, "component").update(incident=d["incidents"][0]["public_id"]),
+        lambda d: _page_text(d, "component")["object"].update(id="nope"),
+        lambda d: _page_text(d, "component_group")["object"].update(id=None),
+        # Only a group's name is translated, not its description.
+        lambda d: _page_text(d, "component_group").update(field="description"),
+        lambda d: _page_text(d, "component").update(field="status"),
+        lambda d: _page_text(d, "component").update(machine="sometimes"),
+        lambda d: _page_text(d, "component").pop("source_revision"),
+    ],
+)
+def test_a_bad_component_translation_imports_nothing(page_texts, breakage):
+    document = export_status()
+    breakage(document)
+    _wipe()
+    with pytest.raises(ValidationError, match=r"translations\[\d+\]"):
+        import_status(document)
+    assert set(_counts().values()) == {0}

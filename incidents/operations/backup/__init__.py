@@ -4,8 +4,9 @@
 component changes, affected components and postmortems with remediation items), incident
 templates, subscribers (state, language, components, followed incidents and the keys their
 links are signed with, so links in mails already sent keep working) and the notification
-history, translations (with their review and the English revision they were made from) and
-the account → pod mapping. Webhook subscribers keep their endpoint and signing secret. Public
+history, translations (of the incidents' texts and of the components' and groups' names and
+descriptions, with their review and the English revision they were made from) and the
+account → pod mapping. Webhook subscribers keep their endpoint and signing secret. Public
 ids and timestamps are kept, so a restored site serves the same pages and API answers.
 
 Not exported: staff accounts and API keys (credentials belong to the new installation;

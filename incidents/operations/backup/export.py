@@ -148,8 +148,14 @@ def _translations():
 
 
 def _translated_object(translation: Translation) -> dict[str, Any]:
-    """Which text a translation belongs to, by public references (pks change on restore)."""
+    """Which text a translation belongs to, by public references (pks change on restore).
+    An incident's texts are told apart within their incident; a component's or a group's
+    (which belong to no incident) by their own public id."""
     target = translation.content_object
+    if isinstance(target, Component):
+        return {"type": "component", "id": target.public_id}
+    if isinstance(target, ComponentGroup):
+        return {"type": "component_group", "id": target.public_id}
     if isinstance(target, Incident):
         return {"type": "incident"}
     if isinstance(target, IncidentUpdate):
@@ -162,7 +168,7 @@ def _translated_object(translation: Translation) -> dict[str, Any]:
 def _export_translation(translation: Translation) -> dict[str, Any]:
     return {
         **_plain(translation, TRANSLATION_FIELDS),
-        "incident": translation.incident.public_id,
+        "incident": translation.incident.public_id if translation.incident_id else None,
         "object": _translated_object(translation),
         "reviewed_by": _username(translation.reviewed_by),
     }

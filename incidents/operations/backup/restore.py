@@ -23,7 +23,7 @@ from incidents.models import (
     RemediationItem,
     UpdateComponentChange,
 )
-from incidents.models.translations import Translation
+from incidents.models.translations import TRANSLATABLE_FIELDS, Translation
 from incidents.notifications.models import Notification, NotificationState, Subscriber
 from incidents.pods.models import AccountPod
 from incidents.services.page import page_check
@@ -287,8 +287,19 @@ def import_status(data: Any, *, replace: bool = False) -> dict[str, int]:
         values = read.fields(
             Translation, item, TRANSLATION_FIELDS, {"incident", "object", "reviewed_by"}, where
         )
-        incident = _lookup(incidents, item.get("incident"), where + ".incident")
-        target = _translation_target(incident, item.get("object"), updates, where + ".object")
+        ref = item.get("object")
+        page_texts = {"component": components, "component_group": groups}
+        kind = ref.get("type") if isinstance(ref, dict) else None
+        if kind in page_texts:  # the status page's own texts belong to no incident
+            if item.get("incident") is not None:
+                raise ValidationError(f"{where}.incident: a {kind}'s text belongs to no incident.")
+            incident = None
+            target = _lookup(page_texts[kind], ref.get("id"), where + ".object")
+        else:
+            incident = _lookup(incidents, item.get("incident"), where + ".incident")
+            target = _translation_target(incident, ref, updates, where + ".object")
+        if values["field"] not in TRANSLATABLE_FIELDS[type(target)]:
+            raise ValidationError(f"{where}.field: {values['field']!r} is not translated.")
         _save(
             Translation(
                 **values,
