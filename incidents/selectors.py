@@ -28,7 +28,14 @@ from .models import (
     UpdateComponentChange,
 )
 from .uptime import component_uptime
-from .viewmodels import History, MonthLink, StatusPage, component_groups, recent_days
+from .viewmodels import (
+    History,
+    MonthLink,
+    StatusPage,
+    by_severity,
+    component_groups,
+    recent_days,
+)
 
 
 def _timeline_prefetch() -> Prefetch:
@@ -51,11 +58,21 @@ def _translations() -> list[str]:
     return [] if current_language() == settings.LANGUAGE_CODE else ["translations"]
 
 
-def _affected_prefetch() -> Prefetch:
-    return Prefetch(
-        "affected",
-        queryset=IncidentComponent.objects.select_related("component__group"),
-    )
+def _component_translations(path: str = "") -> list[str]:
+    """The translations of components (at `path`) and of their groups, prefetched as the
+    incidents' are: once for the page, whatever the number of components."""
+    if current_language() == settings.LANGUAGE_CODE:
+        return []
+    return [f"{path}translations", f"{path}group__translations"]
+
+
+def _affected_prefetch(*, localized: bool = False) -> Prefetch:
+    """The affected components, with their translations when the page shows them
+    `localized` (in the active language)."""
+    queryset = IncidentComponent.objects.select_related("component__group")
+    if localized:
+        queryset = queryset.prefetch_related(*_component_translations("component__"))
+    return Prefetch("affected", queryset=queryset)
 
 
 def status_page(
@@ -71,14 +88,18 @@ def status_page(
     narrowed = incidents is not None
     if incidents is None:
         incidents = Incident.objects.all()
-    components = list(components.select_related("group"))
+    components = list(
+        components.select_related("group").prefetch_related(*_component_translations())
+    )
     # Open incidents and unfinished maintenance in one go, told apart in Python.
     unfinished = list(
         incidents.exclude(status__in=FINISHED_STATUSES)
         .order_by("-started_at")
-        .prefetch_related(_timeline_prefetch(), _affected_prefetch(), *_translations())
+        .prefetch_related(
+            _timeline_prefetch(), _affected_prefetch(localized=True), *_translations()
+        )
     )
-    open_incidents = [i for i in unfinished if i.kind == IncidentKind.INCIDENT]
+    open_incidents = by_severity(i for i in unfinished if i.kind == IncidentKind.INCIDENT)
     maintenance = sorted(
         (i for i in unfinished if i.kind == IncidentKind.MAINTENANCE),
         key=lambda m: (m.scheduled_for, m.pk),
@@ -102,14 +123,25 @@ def status_page(
             [c for view in groups for c in view.components],
             incidents=incidents if narrowed else None,
         ),
+        rendered_at=timezone.now(),
     )
 
 
 def incident_detail(public_id: str) -> Incident:
-    """One incident with its timeline and affected components; raises Incident.DoesNotExist."""
+    """One incident with its timeline and affected components; raises Incident.DoesNotExist.
+    The components' translations come with them (the page names them in its language)."""
+    # The timeline's component changes name the components (not their groups).
+    changed = []
+    if current_language() != settings.LANGUAGE_CODE:
+        changed = ["updates__component_changes__component__translations"]
     return (
         Incident.objects.select_related("postmortem")
-        .prefetch_related(_timeline_prefetch(), _affected_prefetch(), *_translations())
+        .prefetch_related(
+            _timeline_prefetch(),
+            _affected_prefetch(localized=True),
+            *_translations(),
+            *changed,
+        )
         .get(public_id=public_id)
     )
 

@@ -7,8 +7,10 @@ The reads that load these objects, with the relations they follow prefetched, ar
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.utils import timezone
@@ -16,11 +18,12 @@ from django.utils.translation import gettext as _
 
 from . import timefmt
 from .indicators import OverallStatus
-from .localize import PageNotes, localized
+from .localize import LocalizedText, PageNotes, current_language, localized
 from .models import (
     Component,
     ComponentGroup,
     ComponentStatus,
+    Impact,
     Incident,
     IncidentUpdate,
     Postmortem,
@@ -28,6 +31,9 @@ from .models import (
 from .uptime import Uptime
 
 # The status page (`/`, and a pod's page).
+
+# While an incident is open the page asks for news this often (seconds), when it is in view.
+REFRESH_SECONDS = 60
 
 
 @dataclass
@@ -59,6 +65,36 @@ class StatusPage:
     active_maintenance: list[Incident] = field(default_factory=list)
     upcoming_maintenance: list[Incident] = field(default_factory=list)
     uptime: dict[int, Uptime] = field(default_factory=dict)
+    rendered_at: datetime | None = None  # the page says "Updated ..." with it
+
+    @property
+    def refresh_seconds(self) -> int | None:
+        """How often the page refreshes itself: only while an incident is open."""
+        return REFRESH_SECONDS if self.open_incidents else None
+
+    @cached_property
+    def translation(self) -> PageNotes:
+        """What the page, in the active language, must tell about the incident texts it
+        shows (names and latest updates): machine-translated, stale, or English only."""
+        notes = PageNotes()
+        shown = [*self.open_incidents, *self.active_maintenance, *self.upcoming_maintenance]
+        shown += [incident for day in self.days for incident in day.incidents]
+        for incident in shown:
+            card = incident_card(incident)
+            for text in (card.name, card.body):
+                if text is not None:
+                    notes.add(text)
+        return notes
+
+
+def by_severity(incidents: Iterable[Incident]) -> list[Incident]:
+    """Open incidents in the order the status page lists them: the worst impact first
+    (critical, major, minor, none), then the most recently started first (what a reader
+    arriving now most likely came for)."""
+    return sorted(
+        incidents,
+        key=lambda i: (-Impact.severity(i.impact), -i.started_at.timestamp(), -i.pk),
+    )
 
 
 def component_groups(components: list[Component]) -> list[GroupView]:
@@ -81,6 +117,49 @@ def recent_days(incidents: list[Incident]) -> list[DayView]:
         when = timefmt.reference_date(incident.started_at)
         days.setdefault(when, DayView(when)).incidents.append(incident)
     return sorted(days.values(), key=lambda d: d.date, reverse=True)
+
+
+@dataclass
+class IncidentCard:
+    """What a card of the status page tells of one incident, in the active language: its
+    name, the latest update and, while it is open, its components in their current state."""
+
+    incident: Incident
+    name: LocalizedText
+    latest: IncidentUpdate | None
+    body: LocalizedText | None
+    affected: list[AffectedComponent]
+    notes: PageNotes
+
+    @property
+    def impact_label(self) -> str:
+        return Impact(self.incident.impact).label
+
+
+def incident_card(incident: Incident) -> IncidentCard:
+    """The card of an incident whose updates (oldest first), translations and, when it is
+    open, affected components were prefetched; kept on the incident for the request."""
+    cached = incident.__dict__.get("_card")
+    if cached is not None and cached[0] == current_language():
+        return cached[1]
+    notes = PageNotes()
+    latest = latest_update(incident)
+    card = IncidentCard(
+        incident=incident,
+        name=notes.add(localized(incident, "name")),
+        latest=latest,
+        body=notes.add(localized(latest, "body")) if latest else None,
+        affected=current_components(incident) if incident.is_open else [],
+        notes=notes,
+    )
+    incident.__dict__["_card"] = (current_language(), card)
+    return card
+
+
+def current_components(incident: Incident) -> list[AffectedComponent]:
+    """Each component the incident affects, in the state it is in now."""
+    return [AffectedComponent(row.component, row.component.status)
+            for row in incident.affected.all()]  # fmt: skip
 
 
 # The incident page.

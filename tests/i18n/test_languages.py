@@ -53,7 +53,13 @@ def test_every_page_links_every_language_and_x_default(client, incident):
 def test_the_switcher_links_this_page_in_every_language_without_javascript(client, incident):
     html = client.get(f"/incidents/{incident.public_id}/").content.decode()
     nav = re.search(r'<nav class="languages".*?</nav>', html, re.S).group(0)
-    assert "<script" not in html
+    # The switcher needs no script (the page's scripts are for other things): plain links,
+    # no handler, no form, nothing for a script to fill in.
+    assert "<script" not in nav and "<form" not in nav and "javascript:" not in nav
+    assert not re.search(r"\son\w+=", nav)
+    anchors = re.findall(r"<a\s[^>]*>", nav)
+    assert len(anchors) == len(PREFIXES)
+    assert all(re.search(r'\shref="/language/[^"]+"', anchor) for anchor in anchors)
     assert "Italiano".lower() in nav.lower() and "日本語" in nav and "Deutsch" in nav
     links = re.findall(r'<a href="([^"]+)" hreflang="([^"]+)"', nav)
     assert sorted(links) == sorted(
