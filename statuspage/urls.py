@@ -30,6 +30,11 @@ urlpatterns += i18n_patterns(
     prefix_default_language=False,
 )
 
+# In the site's layout and the address's language; the 500 page needs neither the database
+# nor the cache (statuspage/errors.py).
+handler404 = "statuspage.errors.page_not_found"
+handler500 = "statuspage.errors.server_error"
+
 if settings.DEBUG:
     urlpatterns.append(
         path(

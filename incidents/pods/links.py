@@ -13,8 +13,9 @@ from incidents.models import Component
 
 
 def pod_slug(pod: Component) -> str:
-    """`pod-13` for "Pod 13": the name is what customers know, so the URL follows it."""
-    return slugify(pod.name)
+    """`pod-13` for "Pod 13": the name is what customers know, so the URL follows it. A name
+    with no letter or digit of the slug alphabet ("🚀", "خادم") has its public id instead."""
+    return slugify(pod.name) or pod.public_id
 
 
 def pod_url(pod: Component) -> str:

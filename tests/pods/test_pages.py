@@ -233,3 +233,11 @@ def test_a_products_uptime_on_a_pod_page_counts_only_what_that_page_shows(
     assert [row.incident.name for row in billing_on["pod-14"].days[-1].incidents] == [
         "Pod 14 billing down"
     ]
+
+
+def test_a_pod_whose_name_has_no_slug_letters_has_a_page_at_its_public_id(client, pods):
+    rocket = services.component_save(Component(group=pods["Pod 13"].group, name="🚀🚀"))
+    status = client.get("/")
+    assert status.status_code == 200
+    response = client.get(f"/pods/{rocket.public_id}/")
+    assert response.status_code == 200 and "🚀🚀" in response.text
