@@ -3,7 +3,9 @@
 /subscribe/ is never cached and carries its own CSRF token; the compact forms on the cached
 status and incident pages only send the visitor here with GET (`?email=...&incident=...`),
 so those pages stay the same for everyone. Confirmation, manage and unsubscribe links are
-signed; a bad link of any kind (forged, expired, used, naming nobody) gets one answer.
+signed; a bad link of any kind (forged, expired, superseded, naming nobody) gets one answer.
+The one exception: a genuine confirmation link opened again once its subscription is active
+says so, with a link to manage it, so that nobody who clicks twice thinks it failed.
 """
 
 from __future__ import annotations
@@ -76,25 +78,42 @@ def sent(request):
     return render(request, "notifications/sent.html")
 
 
+def _choices(subscriber: Subscriber) -> dict:
+    """What a subscriber chose, as the confirmation pages show it (no component: all)."""
+    return {
+        "subscriber": subscriber,
+        "components": list(
+            subscriber.components.select_related("group").order_by(
+                "group__position", "group__name", "position", "name"
+            )
+        ),
+        "followed": list(subscriber.incidents.all()),
+        "language_name": dict(settings.LANGUAGES).get(subscriber.language, subscriber.language),
+    }
+
+
+def _with_manage_link(subscriber: Subscriber) -> dict:
+    return {**_choices(subscriber), "manage_token": tokens.make_token(subscriber, tokens.MANAGE)}
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def confirm(request, token: str):
-    if request.method == "GET":
-        try:
-            tokens.read_token(
-                token,
-                tokens.CONFIRM,
-                queryset=Subscriber.objects.filter(state=SubscriberState.PENDING),
-            )
-        except tokens.BadToken:
-            return invalid_link(request)
-        return render(request, "notifications/confirm.html")
+    """GET shows what is about to be confirmed (a link scanner's GET changes nothing); POST
+    confirms. A link used already answers "already confirmed": 200 to a GET, 400 to a POST,
+    which changed nothing."""
     try:
+        if request.method == "GET":
+            subscriber = service.subscriber_for_confirmation(token)
+            return render(request, "notifications/confirm.html", _choices(subscriber))
         subscriber = service.subscriber_confirm(token)
+    except tokens.AlreadyConfirmed as used:
+        status = 200 if request.method == "GET" else 400
+        context = _with_manage_link(used.subscriber)
+        return render(request, "notifications/already_confirmed.html", context, status=status)
     except tokens.BadToken:
         return invalid_link(request)
-    manage_token = tokens.make_token(subscriber, tokens.MANAGE)
-    return render(request, "notifications/confirmed.html", {"manage_token": manage_token})
+    return render(request, "notifications/confirmed.html", _with_manage_link(subscriber))
 
 
 @never_cache
