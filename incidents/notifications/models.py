@@ -114,6 +114,7 @@ class Subscriber(Timestamped):
         help_text=_("Part of the pending confirmation link; cleared once used."),
     )
     confirmation_sent_at = models.DateTimeField(_("confirmation sent at"), null=True, blank=True)
+    welcome_sent_at = models.DateTimeField(_("welcome mail sent at"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
 

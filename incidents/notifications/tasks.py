@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from .services import delivery
-from .services.confirmations import confirmation_send
+from .services.confirmations import confirmation_send, welcome_send
 
 logger = logging.getLogger(__name__)
 
@@ -93,3 +93,14 @@ def request_subscription(
 def send_confirmation(subscriber_id: int, nonce: str) -> bool:
     """Sends the double opt-in mail for this confirmation nonce, once."""
     return confirmation_send(subscriber_id, nonce)
+
+
+@shared_task(
+    name="notifications.send_welcome",
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    max_retries=5,
+)
+def send_welcome(subscriber_id: int, confirmed_at: str) -> bool:
+    """Sends the welcome mail of this confirmation, once."""
+    return welcome_send(subscriber_id, confirmed_at)

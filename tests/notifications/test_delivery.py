@@ -69,7 +69,7 @@ def test_a_notification_is_a_threaded_two_part_mail_with_one_click_unsubscribe(
     text = updated.get_body(("plain",)).get_content()
     html = updated.get_body(("html",)).get_content()
     assert "March 20 - 21:28 UTC | 14:28 PT" in text
-    assert "A **config** change." in text
+    assert "A config change." in text and "**" not in text  # plain text, not Markdown
     assert "A <strong>config</strong> change." in html
     assert f"{SITE}{incident.get_absolute_url()}" in text
     assert f"{SITE}/subscribe/manage/" in text and f'href="{SITE}/subscribe/manage/' in html

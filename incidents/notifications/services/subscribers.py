@@ -172,14 +172,21 @@ def subscriber_request(
 def subscriber_confirm(token: str) -> Subscriber:
     """Activates the subscription a confirmation token names; the token then stops working.
 
-    Raises tokens.BadToken (changing nothing) for a forged, expired or used token.
+    Raises tokens.AlreadyConfirmed (changing nothing) for a link of a subscription that is
+    active already, and tokens.BadToken for a forged, expired or superseded one.
     """
     queryset = Subscriber.objects.select_for_update().filter(state=SubscriberState.PENDING)
     subscriber = tokens.read_token(token, tokens.CONFIRM, queryset=queryset)
     subscriber.state = SubscriberState.ACTIVE
     subscriber.confirmed_at = timezone.now()
     subscriber.confirm_nonce = ""
-    subscriber.save(update_fields=["state", "confirmed_at", "confirm_nonce", "updated_at"])
+    subscriber.welcome_sent_at = None  # this confirmation's welcome mail is still to come
+    subscriber.save(
+        update_fields=["state", "confirmed_at", "confirm_nonce", "welcome_sent_at", "updated_at"]
+    )
+    send_task_on_commit(
+        "notifications.send_welcome", subscriber.pk, subscriber.confirmed_at.isoformat()
+    )
     return subscriber
 
 
@@ -260,6 +267,16 @@ def subscriber_mark_bounced(subscriber: Subscriber, *, actor=None, reason: str =
 def subscriber_for_token(token: str, purpose: str) -> Subscriber:
     """The subscriber a manage or unsubscribe link names; raises tokens.BadToken otherwise."""
     return tokens.read_token(token, purpose)
+
+
+def subscriber_for_confirmation(token: str) -> Subscriber:
+    """The pending subscriber a confirmation link names, for the page that asks to confirm.
+
+    Reads only. Raises tokens.AlreadyConfirmed when the link's subscription is active
+    already, and tokens.BadToken for a forged, expired or superseded link.
+    """
+    pending = Subscriber.objects.filter(state=SubscriberState.PENDING)
+    return tokens.read_token(token, tokens.CONFIRM, queryset=pending)
 
 
 # Staff, through the management API: each write needs the key's user to hold the permission
