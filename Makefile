@@ -14,7 +14,15 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(STAMP) compile-messages
+# axe-core for the accessibility tests (package.json, pinned in package-lock.json); where npm
+# is missing those tests are skipped, and fail under CI=true (.ci/run installs npm).
+NODE_STAMP := node_modules/.installed
+
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the accessibility tests will be skipped (apt-get install npm)"; fi
+
+install: $(STAMP) $(NODE_STAMP) compile-messages
 
 # The translation catalogs: locale/*/LC_MESSAGES/django.po are committed, the .mo files are
 # compiled here in pure Python (no GNU gettext needed to install or run).
@@ -33,7 +41,7 @@ run: $(STAMP) compile-messages
 	$(BIN)/python manage.py loaddemo --if-empty
 	PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
-test: $(STAMP) compile-messages
+test: $(STAMP) $(NODE_STAMP) compile-messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The fault suite (tests/faults/): real workers, SMTP, Redis and PostgreSQL processes killed
@@ -62,4 +70,4 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) var db.sqlite3 staticfiles
+	rm -rf $(VENV) var db.sqlite3 staticfiles node_modules

@@ -47,9 +47,13 @@ def browser():
         instance.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
+# The sizes pages are checked at: a laptop, and a phone (an iPhone 14's CSS pixels).
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def _watched(context):
+    """A page of `context` whose JavaScript errors fail the test."""
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -59,7 +63,10 @@ def page(browser):
 
 
 @pytest.fixture
+def page(browser):
+    yield from _watched(browser.new_context(viewport={"width": 1200, "height": 900}))
+
+
+@pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
-    yield context.new_page()
-    context.close()
+    yield from _watched(browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True))
