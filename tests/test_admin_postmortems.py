@@ -227,11 +227,11 @@ def test_manager_moves_the_window_and_components_from_the_change_page(manager_cl
     )  # fmt: skip
     url = reverse("admin:incidents_maintenance_change", args=[maintenance.pk])
     later = start + timedelta(days=1)
+    end = later + timedelta(hours=2)  # the next day when moved after 22:00
     data = {
         "name": "Upgrade (moved)", "summary": "",
         "scheduled_for_0": later.strftime("%Y-%m-%d"), "scheduled_for_1": later.strftime("%H:%M"),
-        "scheduled_until_0": later.strftime("%Y-%m-%d"),
-        "scheduled_until_1": (later + timedelta(hours=2)).strftime("%H:%M"),
+        "scheduled_until_0": end.strftime("%Y-%m-%d"), "scheduled_until_1": end.strftime("%H:%M"),
         "scheduled_auto_in_progress": "on", "scheduled_auto_completed": "on",
         "affected_components": [pods["Pod 14"].pk],
         "updates-TOTAL_FORMS": "1", "updates-INITIAL_FORMS": "1",
