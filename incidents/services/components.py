@@ -66,7 +66,10 @@ def components_move(targets: Mapping[int, str], *, update=None) -> list[tuple[Co
     The one place a component's status is written. Returns (component, old, new) for each
     component whose status changed."""
     moved = []
-    locked = Component.objects.select_for_update().in_bulk(list(targets))
+    # FOR NO KEY UPDATE: rows inserted meanwhile that refer to a component (a change, an
+    # affected row) check their foreign key at commit with FOR KEY SHARE, which FOR UPDATE
+    # would block, so two writers of different incidents could deadlock on PostgreSQL.
+    locked = Component.objects.select_for_update(no_key=True).in_bulk(list(targets))
     for pk, new_status in targets.items():
         component = locked[pk]
         if component.status == new_status:
