@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -41,15 +44,39 @@ def _shareable_path(request) -> str:
     return request.get_full_path()
 
 
+@dataclass(frozen=True)
+class StaffWarning:
+    """One box of the admin's banner: a heading and its lines (a label, its admin link, a
+    detail), e.g. the draft incidents monitoring opened."""
+
+    heading: str
+    items: list[dict]
+
+
+# What apps above the core warn staff of on every admin page: each reader, registered in its
+# app's ready(), answers a list of StaffWarning (the core imports no app above it).
+_warning_readers: list[Callable[[], list[StaffWarning]]] = []
+
+
+def provide_staff_warnings(read: Callable[[], list[StaffWarning]]) -> None:
+    if read not in _warning_readers:
+        _warning_readers.append(read)
+
+
 def staff_alerts(request):
-    """On the admin's pages, for staff: the open incidents whose promised update is overdue
-    (read only when a template shows them)."""
+    """On the admin's pages, for staff: the open incidents whose promised update is overdue,
+    and what the apps above warn of (read only when a template shows them)."""
     if request is None or not request.path_info.startswith("/admin/"):
         return {}
     user = getattr(request, "user", None)
     if user is None or not user.is_active or not user.is_staff:
         return {}
-    return {"overdue_updates": SimpleLazyObject(lambda: list(_overdue()))}
+    return {
+        "overdue_updates": SimpleLazyObject(lambda: list(_overdue())),
+        "staff_warnings": SimpleLazyObject(
+            lambda: [warning for read in _warning_readers for warning in read() if warning.items]
+        ),
+    }
 
 
 def _overdue():

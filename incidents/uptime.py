@@ -130,6 +130,7 @@ def _worst_status_rows(since: datetime, now: datetime, incidents: QuerySet[Incid
     queryset = IncidentComponent.objects.filter(
         Q(incident__resolved_at__isnull=True) | Q(incident__resolved_at__gt=since),
         incident__kind=IncidentKind.INCIDENT,
+        incident__draft=False,
         incident__started_at__lt=now,
     )
     if incidents is not None:

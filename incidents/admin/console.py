@@ -26,3 +26,18 @@ def send_progress(notification) -> dict | None:
 
 def send_progress_url_name() -> str | None:
     return _progress["url_name"]
+
+
+# A draft incident's update form starts from what the app that opened it suggests (monitoring:
+# its integration's incident template), unless staff picked a template themselves.
+_draft: dict[str, Any] = {"suggest": None}
+
+
+def provide_draft_suggestion(suggest: Callable[[Any], dict]) -> None:
+    """`suggest(incident)` answers the update form's initial values for a draft incident."""
+    _draft["suggest"] = suggest
+
+
+def draft_suggestion(incident) -> dict:
+    suggest = _draft["suggest"]
+    return (suggest(incident) or {}) if suggest and incident.draft else {}

@@ -75,7 +75,7 @@ class IncidentAdmin(
     list_display = [
         "name", "status", "impact", "started_at", "resolved_at", "console_link", "public_link",
     ]  # fmt: skip
-    list_filter = ["status", "impact"]
+    list_filter = ["draft", "status", "impact"]
     search_fields = ["name", "public_id"]
     date_hierarchy = "started_at"
     fields = [
@@ -95,11 +95,16 @@ class IncidentAdmin(
         return missing_translations_table(obj) if obj and obj.pk else "—"
 
     def get_queryset(self, request):
-        # Scheduled maintenance has its own admin.
-        return super().get_queryset(request).filter(kind=IncidentKind.INCIDENT)
+        # Drafts too (the default manager leaves them out); scheduled maintenance has its own
+        # admin.
+        queryset = Incident.with_drafts.filter(kind=IncidentKind.INCIDENT)
+        ordering = self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
 
     @admin.display(description=_("Public page"))
     def public_link(self, obj):
+        if obj.draft:
+            return "draft, not public"
         return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.public_id)
 
     @admin.display(description=_("Next update"))
@@ -168,7 +173,7 @@ class IncidentAdmin(
         done, form, status = self._post_update(request, incident, form)
         if done is not None:
             return done
-        incident = Incident.objects.get(pk=incident.pk)
+        incident = Incident.with_drafts.get(pk=incident.pk)
         # The page as a GET shows it: the incident's own form unbound, beside this one.
         as_get = copy.copy(request)
         as_get.method = "GET"
@@ -188,7 +193,7 @@ class IncidentAdmin(
         except ValidationError as error:
             status = 400
             if getattr(error, "code", None) == "stale":
-                form = UpdateForm.refreshed(form, Incident.objects.get(pk=incident.pk))
+                form = UpdateForm.refreshed(form, Incident.with_drafts.get(pk=incident.pk))
                 status = 409
             add_service_error(form, error)
             return None, form, status
@@ -201,9 +206,9 @@ class IncidentAdmin(
         user = request.user
         may_post = user.has_perm("incidents.add_incidentupdate")
         if form is None and may_post:
+            initial = template_initial(_picked_template(request), for_update=True)
             form = UpdateForm(
-                incident=incident,
-                initial=template_initial(_picked_template(request), for_update=True),
+                incident=incident, initial=initial or console.draft_suggestion(incident)
             )
         may_correct = user.has_perm("incidents.change_incidentupdate")
         may_see_sends = user.has_perm("notifications.view_notification")
@@ -296,7 +301,7 @@ class IncidentAdmin(
     def post_update_view(self, request, object_id):
         if not request.user.has_perm("incidents.add_incidentupdate"):
             raise PermissionDenied
-        incident = get_object_or_404(Incident, pk=object_id)
+        incident = get_object_or_404(Incident.with_drafts, pk=object_id)
         form = UpdateForm(
             request.POST or None,
             incident=incident,

@@ -112,6 +112,18 @@ class IncidentQuerySet(models.QuerySet):
         """Resolved incidents and completed maintenance: what `/history/` lists."""
         return self.filter(status__in=FINISHED_STATUSES)
 
+    def drafts(self):
+        return self.filter(draft=True)
+
+
+class PublishedIncidentManager(models.Manager.from_queryset(IncidentQuerySet)):
+    """`Incident.objects`: every incident but drafts. A draft is for staff until someone posts
+    its first update, so no read of the pages, the feeds or the APIs can list one by
+    accident; what staff work on uses `Incident.with_drafts`."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(draft=False)
+
 
 class Incident(Timestamped):
     """Something that went wrong, told to customers through a timeline of updates.
@@ -197,8 +209,21 @@ class Incident(Timestamped):
         related_name="incidents",
         verbose_name=_("affected components"),
     )
+    # Opened by monitoring for staff (incidents.monitoring): not public, nobody notified, and
+    # it holds no component, until a person posts its first update (which publishes it).
+    # Staff-only, so its words are not translated.
+    draft = models.BooleanField(
+        "draft",
+        default=False,
+        editable=False,
+        help_text=(
+            "Prepared from an alert. Not on the status page and nobody is notified until "
+            "someone posts its first update."
+        ),
+    )
 
-    objects = IncidentQuerySet.as_manager()
+    objects = PublishedIncidentManager()
+    with_drafts = IncidentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
@@ -224,6 +249,11 @@ class Incident(Timestamped):
                 condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("started_at")),
                 name="incident_resolved_after_start",
                 violation_error_message=_("The impact cannot end before it started."),
+            ),
+            models.CheckConstraint(
+                condition=Q(draft=False) | Q(kind=IncidentKind.INCIDENT, resolved_at__isnull=True),
+                name="incident_draft_open_incident",
+                violation_error_message="Only an open incident can be a draft.",
             ),
             models.CheckConstraint(
                 condition=Q(
@@ -294,8 +324,9 @@ class Incident(Timestamped):
 
     @property
     def holds_components(self) -> bool:
-        """Whether the components are in the status this incident or maintenance set."""
-        return self.status in ACTIVE_STATUSES
+        """Whether the components are in the status this incident or maintenance set (a
+        draft holds none: monitoring moves them until a person publishes it)."""
+        return self.status in ACTIVE_STATUSES and not self.draft
 
     @property
     def next_update_by(self) -> datetime | None:

@@ -17,6 +17,7 @@ from .components import (
 from .incidents import (
     incident_create,
     incident_delete,
+    incident_draft_open,
     incident_edit,
     incident_resolve,
     update_edit,
@@ -62,6 +63,7 @@ __all__ = [
     "group_set_members",
     "incident_create",
     "incident_delete",
+    "incident_draft_open",
     "incident_edit",
     "incident_resolve",
     "incident_template_delete",

@@ -86,13 +86,19 @@ def components_move(targets: Mapping[int, str], *, update=None) -> list[tuple[Co
 
 
 @transaction.atomic
-def component_set_status(component: Component, status: str, *, actor=None) -> Component:
-    """Puts one component in `status`; an unknown status is refused and changes nothing."""
+def component_set_status(
+    component: Component, status: str, *, actor=None, cause: dict | None = None
+) -> Component:
+    """Puts one component in `status`; an unknown status is refused and changes nothing.
+
+    `cause`, when automation made the change (e.g. the alert that fired), is recorded with
+    it; such a change is announced as automatic."""
     validate_component_status(status)
     for moved, old_status, _new in components_move({component.pk: status}):
+        after = {"status": status, **({"cause": cause} if cause else {})}
         emit(Event(
             "component.status", moved, actor=actor, before={"status": old_status},
-            after={"status": status},
+            after=after, automatic=cause is not None,
         ))  # fmt: skip
     return Component.objects.get(pk=component.pk)
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from .. import automation
 from ..events import Event, emit, snapshot
 from ..models import (
     ACTIVE_STATUSES,
@@ -95,11 +96,19 @@ def _validate_update_input(status: str, body: str, components: ComponentChanges)
 
 
 def _status_held_elsewhere(component: Component, incident: Incident) -> str:
-    """The worst status that other open incidents and running maintenance hold `component` in."""
-    held = IncidentComponent.objects.filter(
-        component=component, incident__status__in=ACTIVE_STATUSES
-    ).exclude(incident=incident)
-    return ComponentStatus.worst(held.values_list("status", flat=True))
+    """The worst status that other open incidents and running maintenance hold `component` in;
+    with none, what automation holds it in (monitoring's firing alerts), else operational.
+    Drafts hold nothing."""
+    held = list(
+        IncidentComponent.objects.filter(
+            component=component, incident__status__in=ACTIVE_STATUSES, incident__draft=False
+        )
+        .exclude(incident=incident)
+        .values_list("status", flat=True)
+    )
+    if held:
+        return ComponentStatus.worst(held)
+    return automation.held_status(component) or ComponentStatus.OPERATIONAL
 
 
 IMPACT_OF_STATUS = {
@@ -390,12 +399,16 @@ def update_post(
 
     `expected_version`, the id of the latest timeline entry the poster saw, refuses an update
     that would undo one posted since (see `_refuse_stale`).
+
+    Posting on a draft publishes it: this is its first update (subscribers hear of a new
+    incident), and the components it names that this update does not set are held in the
+    status they are in now.
     """
     components = components or {}
     _validate_update_input(status, body, components)
     if reminder_interval is not UNSET:
         validate_interval(reminder_interval, "reminder_interval")
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    incident = Incident.with_drafts.select_for_update().get(pk=incident.pk)
     _refuse_maintenance(incident)
     _refuse_stale(incident, expected_version, status, components)
     if reopen:
@@ -417,8 +430,14 @@ def update_post(
     if reminder_interval is not UNSET:
         incident.reminder_interval = reminder_interval
     promise = _promise(status, next_update_in, incident.reminder_interval)
+    publishing = incident.draft
+    if publishing and not incident.impact_override:
+        incident.impact = Impact.NONE  # the draft's was a suggestion: it follows what is held
+    incident.draft = False
     incident.full_clean()
     incident.save()
+    if publishing:
+        _hold_as_they_are(incident, components)
     update, posted = _apply_update(
         incident,
         status=status,
@@ -431,8 +450,67 @@ def update_post(
     )
     if reminder_interval is not UNSET:
         posted["reminder_interval"] = reminder_interval
-    _announce("incident.update", incident, update, actor=actor, before=None, after=posted)
+    before = None
+    if publishing:
+        before, posted["draft"] = {"draft": True}, False
+    _announce("incident.update", incident, update, actor=actor, before=before, after=posted)
     return update
+
+
+def _hold_as_they_are(incident: Incident, components: ComponentChanges) -> None:
+    """A draft's components were suggestions: once published, the incident holds each one
+    the update does not set in the status the page shows for it now."""
+    for row in incident.affected.select_related("component"):
+        if row.component not in components and row.status != row.component.status:
+            row.status = row.component.status
+            row.save(update_fields=["status"])
+
+
+@transaction.atomic
+def incident_draft_open(
+    *,
+    name: str,
+    components: ComponentChanges,
+    started_at: datetime | None = None,
+    actor=None,
+    cause: dict | None = None,
+) -> Incident:
+    """Opens a draft incident for staff, as monitoring does when an alert fires.
+
+    A draft is not on the status page, in the feeds or in the APIs, notifies nobody and holds
+    no component (it moves none). `components` are the components it names, with the status
+    suggested for each. A person publishes it by posting its first update (`update_post`);
+    deleting it discards it. `cause` (the alert) is recorded with it.
+    """
+    if not components:
+        raise ValidationError({"components": "A draft incident names at least one component."})
+    for status in components.values():
+        validate_component_status(status)
+    now = timezone.now()
+    incident = Incident(
+        name=(name or "").strip()[:255],
+        status=IncidentStatus.INVESTIGATING,
+        draft=True,
+        started_at=min(started_at or now, now),
+        impact=impact_of(components.values()),
+    )
+    incident.full_clean()
+    incident.save()
+    IncidentComponent.objects.bulk_create(
+        IncidentComponent(incident=incident, component=component, status=status)
+        for component, status in components.items()
+    )
+    after = {
+        **snapshot(incident),
+        "draft": True,
+        "components": {c.name: s for c, s in components.items()},
+        **({"cause": cause} if cause else {}),
+    }
+    emit(
+        Event("incident.draft", incident, actor=actor, after=after, public=False, notify=False,
+              automatic=True)
+    )  # fmt: skip
+    return incident
 
 
 def incident_resolve(incident: Incident, *, body: str, **kwargs) -> IncidentUpdate:
@@ -459,7 +537,7 @@ def incident_edit(incident: Incident, *, actor=None, **changes) -> Incident:
     unknown = set(changes) - set(EDITABLE_INCIDENT_FIELDS)
     if unknown:
         raise ValidationError(_("These fields cannot be edited: %s") % ", ".join(sorted(unknown)))
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    incident = Incident.with_drafts.select_for_update().get(pk=incident.pk)
     if "reminder_interval" in changes:
         validate_interval(changes["reminder_interval"], "reminder_interval")
     before = snapshot(incident)
@@ -509,8 +587,9 @@ def update_edit(
 
 @transaction.atomic
 def incident_delete(incident: Incident, *, actor=None) -> None:
-    """Deletes an incident; components it held go back to what other open incidents hold."""
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    """Deletes an incident (a draft: discards it); components it held go back to what other
+    open incidents hold (a draft held none)."""
+    incident = Incident.with_drafts.select_for_update().get(pk=incident.pk)
     if incident.holds_components:
         for row in incident.affected.select_related("component"):
             component_set_status(

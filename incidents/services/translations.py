@@ -151,7 +151,7 @@ def incident_texts(incident: Incident) -> list[tuple[models.Model, str, str]]:
     """Every translatable text of an incident that has English to translate:
     (object, field, English text), in page order."""
     found: list[tuple[models.Model, str, str]] = []
-    incident = Incident.objects.get(pk=incident.pk)  # the current English, not a stale copy
+    incident = Incident.with_drafts.get(pk=incident.pk)  # the current English, not a stale copy
 
     def add(obj):
         for field in translatable_fields(obj):

@@ -42,7 +42,7 @@ def _wipe():
     Notification.objects.all().delete()
     Subscriber.objects.all().delete()
     IncidentTemplate.objects.all().delete()
-    Incident.objects.all().delete()
+    Incident.with_drafts.all().delete()
     Component.objects.all().delete()
     ComponentGroup.objects.all().delete()
 
@@ -241,6 +241,25 @@ def test_every_own_field_of_every_backed_up_row_is_restored(site):
             restored = by_id[row["public_id"]]
             assert {k: row[k] for k in keep} == {k: restored[k] for k in keep}, model.__name__
     assert Incident.objects.get(public_id=site.public_id).impact_override == "minor"
+
+
+def test_a_draft_incident_survives_a_restore_as_a_draft(site, client):
+    """Monitoring's drafts are staff's work in progress: a restore keeps them, still unseen."""
+    api = Component.objects.get(name="Pod 14")
+    draft = services.incident_draft_open(
+        name="API errors (from monitoring)", components={api: ComponentStatus.MAJOR_OUTAGE}
+    )
+    document = export_status()
+    _wipe()
+    import_status(document)
+    restored = Incident.with_drafts.get(public_id=draft.public_id)
+    assert restored.draft and restored.name == "API errors (from monitoring)"
+    assert [(r.component.name, r.status) for r in restored.affected.all()] == [
+        ("Pod 14", ComponentStatus.MAJOR_OUTAGE)
+    ]
+    cache.clear()
+    assert "API errors (from monitoring)" not in client.get("/").text
+    assert Component.objects.get(name="Pod 14").status == ComponentStatus.OPERATIONAL
 
 
 # The status page's own texts: component and group names and descriptions, in other languages

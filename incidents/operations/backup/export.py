@@ -63,7 +63,7 @@ def export_status() -> dict[str, Any]:
         for c in Component.objects.select_related("group").order_by("pk")
     ]
     incidents = []
-    queryset = Incident.objects.order_by("pk").prefetch_related(
+    queryset = Incident.with_drafts.order_by("pk").prefetch_related(
         "affected__component",
         "updates__author",
         "updates__component_changes__component",

@@ -53,7 +53,7 @@ def is_empty() -> bool:
     return not (
         ComponentGroup.objects.exists()
         or Component.objects.exists()
-        or Incident.objects.exists()
+        or Incident.with_drafts.exists()
         or IncidentTemplate.objects.exists()
         or Subscriber.objects.exists()
         or AccountPod.objects.exists()
@@ -66,7 +66,7 @@ def _wipe() -> None:
     Notification.objects.all().delete()
     Subscriber.objects.all().delete()
     IncidentTemplate.objects.all().delete()
-    Incident.objects.all().delete()
+    Incident.with_drafts.all().delete()  # drafts too: they name components wiped below
     Component.objects.all().delete()
     ComponentGroup.objects.all().delete()
 
