@@ -11,23 +11,20 @@ The reminders are staff mail: plain text, in English.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage, mailers
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from . import timefmt
+from . import staff_mail, timefmt
 from .events import Event, emit
 from .models import Incident, IncidentUpdate
 from .roles import INCIDENT_MANAGERS
-
-logger = logging.getLogger(__name__)
 
 
 def _latest_update():
@@ -72,27 +69,20 @@ def _message(incident: Incident, update: IncidentUpdate, recipients: list[str]) 
         posted = timefmt.dated_stamp(update.display_at)
     author = update.author.get_username() if update.author else "the API or the system"
     admin_url = settings.SITE_URL + reverse("admin:incidents_incident_change", args=[incident.pk])
-    body = "\n".join(
-        [
-            f"The next update on “{incident.name}” was promised by {promised}.",
-            "No update has been posted since.",
-            "",
-            f"Latest update: {update.get_status_display()}, posted at {posted} by {author}:",
-            "",
-            update.body,
-            "",
-            f"Post an update: {admin_url}",
-            f"Public page: {settings.SITE_URL}{incident.get_absolute_url()}",
-            "",
-            "You receive this because you posted that update or you are an incident manager.",
-        ]
-    )
-    return EmailMessage(
-        subject=f"Update overdue: {incident.name}",
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=recipients,
-    )
+    lines = [
+        f"The next update on “{incident.name}” was promised by {promised}.",
+        "No update has been posted since.",
+        "",
+        f"Latest update: {update.get_status_display()}, posted at {posted} by {author}:",
+        "",
+        update.body,
+        "",
+        f"Post an update: {admin_url}",
+        f"Public page: {settings.SITE_URL}{incident.get_absolute_url()}",
+        "",
+        "You receive this because you posted that update or you are an incident manager.",
+    ]
+    return staff_mail.staff_message(f"Update overdue: {incident.name}", lines, recipients)
 
 
 def _remind(incident_id: int, now: datetime) -> Incident | None:
@@ -131,8 +121,7 @@ def _remind(incident_id: int, now: datetime) -> Incident | None:
         )  # fmt: skip
         if recipients:
             # A failure raises and releases the claim: the next run tries again.
-            with mailers.default as connection:
-                connection.send_messages([_message(incident, update, recipients)])
+            staff_mail.send(_message(incident, update, recipients))
         return incident
 
 
@@ -140,13 +129,4 @@ def send_overdue_reminders(now: datetime | None = None) -> list[Incident]:
     """Reminds staff of each overdue promise not reminded yet; returns the incidents."""
     now = now or timezone.now()
     due = overdue_updates(now).filter(reminded_at__isnull=True).values_list("pk", flat=True)
-    reminded = []
-    for incident_id in list(due):
-        try:
-            incident = _remind(incident_id, now)
-        except Exception:
-            logger.exception("the overdue-update reminder of incident %s failed", incident_id)
-            continue
-        if incident is not None:
-            reminded.append(incident)
-    return reminded
+    return staff_mail.each(due, lambda pk: _remind(pk, now), "overdue-update reminder of incident")

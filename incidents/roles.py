@@ -81,6 +81,21 @@ def grant(apps, app_label: str, roles: dict[str, set[str]]) -> None:
         )
 
 
+def grant_after_migrate(config) -> None:
+    """Grants the roles the permissions that app `config`'s `roles.ROLES` names, after every
+    `migrate` (called from its AppConfig.ready())."""
+    from importlib import import_module
+
+    from django.db.models.signals import post_migrate
+
+    def receiver(sender, apps=None, **kwargs):
+        from django.apps import apps as global_apps
+
+        grant(apps or global_apps, config.label, import_module(f"{config.name}.roles").ROLES)
+
+    post_migrate.connect(receiver, sender=config, weak=False, dispatch_uid=f"roles.{config.label}")
+
+
 def sync_roles(apps) -> None:
     """The roles' permissions on this app's models."""
     grant(apps, "incidents", ROLES)

@@ -118,8 +118,8 @@ def prepare() -> str:
     return Incident.objects.get(name__startswith="Admins shown").public_id
 
 
-def cold() -> None:
-    """Render time and query count of `/` with an empty cache."""
+def cold_render() -> str:
+    """Render time, query count and size of `/` with an empty cache, in this process."""
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
@@ -133,10 +133,14 @@ def cold() -> None:
             started = time.perf_counter()
             response = client.get("/")
             timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200 and response["X-Cache"] == "MISS"
+        assert response.status_code == 200 and response["X-Cache"] == "MISS", response
         queries.append(len(captured.captured_queries))
-    print(f"cold /  ({COMPONENTS} components, {INCIDENTS} past incidents): "
-          f"median {statistics.median(timings):.1f} ms, {max(queries)} queries")  # fmt: skip
+    size = len(response.content) / 1024
+    return f"median {statistics.median(timings):6.1f} ms, {max(queries)} queries, {size:.0f} KB"
+
+
+def cold() -> None:
+    print(f"cold /  ({COMPONENTS} components, {INCIDENTS} past incidents): {cold_render()}")
 
 
 def _free_port() -> int:

@@ -20,6 +20,7 @@ from django.utils import translation
 
 from incidents import cache as page_cache
 from incidents import services
+from incidents.api.services import api_key_create
 from incidents.models import Component, ComponentGroup, ComponentStatus, Page
 from incidents.roles import INCIDENT_MANAGERS, SUPPORT_STAFF
 from statuspage.celery import app
@@ -207,6 +208,18 @@ def support_user(db):
 @pytest.fixture
 def manager_user(db):
     return _staff("manager", INCIDENT_MANAGERS)
+
+
+@pytest.fixture
+def manager_key(manager_user):
+    """An API key of an incident manager."""
+    return api_key_create(manager_user)[1]
+
+
+@pytest.fixture
+def support_key(support_user):
+    """An API key of a member of the support staff."""
+    return api_key_create(support_user)[1]
 
 
 @pytest.fixture

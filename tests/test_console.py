@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html as html_module
 import re
 
 import pytest
@@ -15,6 +14,8 @@ from incidents.models import ComponentStatus, IncidentTemplate, IncidentUpdate
 from incidents.notifications.models import Delivery, DeliveryState, NotificationState, Subscriber
 from incidents.roles import SUPPORT_STAFF
 
+from .forms import form_data
+
 
 def _console_url(incident):
     return reverse("admin:incidents_incident_change", args=[incident.pk])
@@ -22,22 +23,6 @@ def _console_url(incident):
 
 def _progress_url(notification):
     return reverse("admin:notifications_notification_progress", args=[notification.pk])
-
-
-def _form_data(page, **changes) -> dict:
-    """The console's update form as a browser would post it back: every field as shown
-    (component choices and the hidden ones included), with `changes`."""
-    html = page.text[page.text.index('class="console-form"') :]
-    html = html[: html.index("</form>")]
-    data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
-    for name, options in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
-        chosen = re.search(r'<option value="([^"]*)" selected>', options)
-        data[name] = chosen.group(1) if chosen else ""
-    for name, text in re.findall(r'<textarea name="([^"]+)"[^>]*>\n(.*?)</textarea>', html, re.S):
-        data[name] = html_module.unescape(text)
-    data["deliver_notifications"] = "on"
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 @pytest.fixture
@@ -75,7 +60,7 @@ def test_posting_from_the_console_without_touching_components_changes_none(
 ):
     page = support_client.get(_console_url(incident))
     response = support_client.post(
-        _console_url(incident), _form_data(page, status="identified", body="Found the cause.")
+        _console_url(incident), form_data(page, status="identified", body="Found the cause.")
     )
     assert response.status_code == 302
     latest = incident.updates.order_by("-pk").first()
@@ -87,7 +72,7 @@ def test_posting_from_the_console_without_touching_components_changes_none(
 
 def test_a_post_from_the_console_leads_to_the_review_then_back(support_client, incident, pods):
     page = support_client.get(_console_url(incident))
-    data = _form_data(
+    data = form_data(
         page,
         status="identified",
         body="A bad deploy.",
@@ -172,9 +157,9 @@ def test_a_stale_form_that_conflicts_is_refused_and_changes_nothing(
 
     bob = _second_staff(django_user_model, Client)
     pod13 = f"component_{pods['Pod 13'].pk}"
-    mine = _form_data(support_client.get(_console_url(incident)), body="Improving.")
+    mine = form_data(support_client.get(_console_url(incident)), body="Improving.")
     mine[pod13] = "degraded_performance"
-    theirs = _form_data(bob.get(_console_url(incident)), body="Worse: Pod 13 is down.")
+    theirs = form_data(bob.get(_console_url(incident)), body="Worse: Pod 13 is down.")
     theirs[pod13] = "major_outage"
     assert bob.post(_console_url(incident), theirs).status_code == 302
 
@@ -197,7 +182,7 @@ def test_a_stale_form_that_conflicts_is_refused_and_changes_nothing(
     again = refused.context["console"]["form"]
     assert again["version"].value() == incident.updates.order_by("-pk").first().pk
     # Published again on purpose, it lands.
-    assert support_client.post(_console_url(incident), _form_data(refused)).status_code == 302
+    assert support_client.post(_console_url(incident), form_data(refused)).status_code == 302
     pods["Pod 13"].refresh_from_db()
     assert pods["Pod 13"].status == ComponentStatus.DEGRADED_PERFORMANCE
 
@@ -208,8 +193,8 @@ def test_a_stale_form_that_moves_the_status_back_is_refused(
     from django.test import Client
 
     bob = _second_staff(django_user_model, Client)
-    mine = _form_data(support_client.get(_console_url(incident)), body="Still looking.")
-    theirs = _form_data(bob.get(_console_url(incident)), status="monitoring", body="Fix out.")
+    mine = form_data(support_client.get(_console_url(incident)), body="Still looking.")
+    theirs = form_data(bob.get(_console_url(incident)), status="monitoring", body="Fix out.")
     assert bob.post(_console_url(incident), theirs).status_code == 302
     refused = support_client.post(_console_url(incident), mine)
     assert refused.status_code == 409
@@ -226,13 +211,13 @@ def test_two_posts_that_do_not_conflict_both_land_in_order(
     from django.test import Client
 
     bob = _second_staff(django_user_model, Client)
-    mine = _form_data(
+    mine = form_data(
         support_client.get(_console_url(incident)),
         status="identified",
         body="Pod 14 is slow too.",
         **{f"component_{pods['Pod 14'].pk}": "degraded_performance"},
     )
-    theirs = _form_data(
+    theirs = form_data(
         bob.get(_console_url(incident)),
         status="identified",
         body="The cause is a bad deploy.",
@@ -283,12 +268,12 @@ def test_markdown_previews_are_labelled(support_client, incident):
 def test_a_promise_made_in_the_console_shows_on_the_status_page(support_client, client, incident):
     page = support_client.get(_console_url(incident))
     assert '<option value="30">30 minutes</option>' in page.text
-    data = _form_data(page, status="identified", body="A bad deploy.", next_update_in="30")
+    data = form_data(page, status="identified", body="A bad deploy.", next_update_in="30")
     assert support_client.post(_console_url(incident), data).status_code == 302
     latest = incident.updates.order_by("-pk").first()
     assert latest.next_update_in == 30
     assert "Next update by" in client.get(incident.get_absolute_url()).text
-    resolving = _form_data(
+    resolving = form_data(
         support_client.get(_console_url(incident)), status="resolved", body="Fixed.",
         next_update_in="30",
     )  # fmt: skip

@@ -19,7 +19,6 @@ from tests.api import conftest as api_fixtures
 from tests.conftest import utc
 
 # The management API's fixtures: a manager's key, JSON requests, the generated client.
-manager_key = api_fixtures.manager_key
 v1 = api_fixtures.v1
 call = api_fixtures.call
 client_for = api_fixtures.client_for

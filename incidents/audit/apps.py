@@ -1,14 +1,7 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
-
-def _grant_roles(sender, apps=None, **kwargs):
-    from django.apps import apps as global_apps
-
-    from .roles import grant_roles
-
-    grant_roles(apps or global_apps)
+from incidents.roles import grant_after_migrate
 
 
 class AuditConfig(AppConfig):
@@ -24,4 +17,4 @@ class AuditConfig(AppConfig):
 
         # Every event is written to the log inside the transaction that made the change.
         events.recorder("audit", record)
-        post_migrate.connect(_grant_roles, sender=self)
+        grant_after_migrate(self)

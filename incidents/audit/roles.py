@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from incidents.roles import INCIDENT_MANAGERS, grant
+from incidents.roles import INCIDENT_MANAGERS
 
 # Incident managers read the audit log; nobody changes it.
 ROLES: dict[str, set[str]] = {INCIDENT_MANAGERS: {"view_auditlog"}}
-
-
-def grant_roles(apps) -> None:
-    """The roles' permissions on this app's models."""
-    grant(apps, "audit", ROLES)

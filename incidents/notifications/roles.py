@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from incidents.roles import INCIDENT_MANAGERS, SUPPORT_STAFF, grant
+from incidents.roles import INCIDENT_MANAGERS, SUPPORT_STAFF
 
 ROLES: dict[str, set[str]] = {
     # See subscribers and notifications, review an audience and start or stop a send.
@@ -26,8 +26,3 @@ ROLES: dict[str, set[str]] = {
         "approve_notification",
     },
 }
-
-
-def grant_roles(apps) -> None:
-    """The roles' permissions on this app's models."""
-    grant(apps, "notifications", ROLES)

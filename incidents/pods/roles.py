@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from incidents.roles import INCIDENT_MANAGERS, SUPPORT_STAFF, grant
+from incidents.roles import INCIDENT_MANAGERS, SUPPORT_STAFF
 
 ROLES: dict[str, set[str]] = {
     # Tell a customer which pod their account is on.
@@ -15,8 +15,3 @@ ROLES: dict[str, set[str]] = {
         "delete_accountpod",
     },
 }
-
-
-def grant_roles(apps) -> None:
-    """The roles' permissions on this app's models."""
-    grant(apps, "pods", ROLES)

@@ -2,18 +2,6 @@ import atlassian_statuspage as sp
 import pytest
 from django.conf import settings
 
-from incidents.api.services import api_key_create
-
-
-@pytest.fixture
-def manager_key(manager_user):
-    return api_key_create(manager_user)[1]
-
-
-@pytest.fixture
-def support_key(support_user):
-    return api_key_create(support_user)[1]
-
 
 @pytest.fixture
 def v1():

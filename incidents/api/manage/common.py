@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import inspect
 import logging
+from contextlib import contextmanager
 from functools import wraps
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404
 
 from ...models import Component
@@ -94,3 +95,24 @@ def confirm_notification(user, notification) -> None:
         except ValidationError:
             notification.refresh_from_db(fields=["state"])
     logger.warning("notification %s left for staff to confirm", notification.pk)
+
+
+@contextmanager
+def refusals_named(names: dict[str, str] | None = None):
+    """A service's refusal, each message after the field it is about as the client calls it
+    (`names`: our field name -> the client's, where they differ); a refusal of no field keeps
+    its words."""
+    try:
+        yield
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        raise ValidationError(
+            [
+                message
+                if field == NON_FIELD_ERRORS
+                else f"{(names or {}).get(field, field)}: {message}"
+                for field, messages in error.message_dict.items()
+                for message in messages
+            ]
+        ) from None

@@ -7,14 +7,13 @@ read and change its settings through `services.page.page_update`, which the admi
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from ninja import Router
 
 from ... import statuspage_json as serializers
 from ...models import Page
 from ...services import page as page_service
 from .. import schemas, schemas_pages
-from .common import requires
+from .common import refusals_named, requires
 
 router = Router()
 # `GET /v1/pages`, mounted beside the page-scoped routes (it names no page).
@@ -28,19 +27,8 @@ def _page_json(page: Page) -> dict:
 def _update(request, changes: dict, names: dict[str, str] | None = None) -> Page:
     """The service's refusals name the field each one is about, as the client calls it
     (`names`: our field name -> the client's, where they differ)."""
-    try:
+    with refusals_named(names):
         return page_service.page_update(changes, actor=request.user)
-    except ValidationError as error:
-        if not hasattr(error, "error_dict"):
-            raise
-        named = error.message_dict.items()
-        raise ValidationError(
-            [
-                f"{(names or {}).get(field, field)}: {message}"
-                for field, messages in named
-                for message in messages
-            ]
-        ) from error
 
 
 @listing.get("pages", response={200: list[schemas_pages.ManagedPage], **schemas.ERRORS})
