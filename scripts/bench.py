@@ -16,12 +16,17 @@ Sections (run all, or name some: `python scripts/bench.py web fanout smtp worker
   100,000 subscribers (each in a fresh process).
 - writers: accepted writes and their latency (p50, p99) for 8 management-API clients posting
   updates at once to gunicorn and a worker on SQLite, against 1 client (scripts/bench_writers.py).
+- metrics: bulk ingest of 100,000 data points (points per second; posted anew, then the same
+  again, which replaces them), and the cold render of `/` with 10 metrics of 30 days of data
+  against the same page without metrics. On SQLite, and on PostgreSQL too when DATABASE_URL
+  names one (in a database of its own, created and dropped).
 
-Each section works on its own SQLite database under var/bench/, never on the project's.
+Each section works on its own database (SQLite under var/bench/), never on the project's.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import resource
 import smtplib
@@ -31,7 +36,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench_web import remove_database
+from bench_web import cold_render, remove_database
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
@@ -303,18 +308,84 @@ def bench_writers() -> None:
     writers()
 
 
+METRIC_POINTS = 100_000
+
+
+def bench_metrics() -> None:
+    """Metrics: ingest and the cold render of `/`, on SQLite and on the configured PostgreSQL."""
+    script = str(Path(__file__).resolve())
+    subprocess.run([sys.executable, script, "_metrics", "sqlite"], check=True)
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")):
+        subprocess.run([sys.executable, script, "_metrics", "postgres"], check=True)
+
+
+def _metrics(kind: str) -> None:
+    if kind == "sqlite":
+        django_on(BENCH_DIR / "metrics.sqlite3", fresh=True)
+        from django.db import connection
+    else:  # a database of its own next to the configured one, as the test runner makes
+        os.environ.setdefault("DEBUG", "true")
+        os.environ["DJANGO_SETTINGS_MODULE"] = "statuspage.settings"
+        import django
+
+        django.setup()
+        from django.db import connection
+
+        connection.settings_dict["TEST"]["NAME"] = connection.settings_dict["NAME"] + "_bench"
+        configured = connection.settings_dict["NAME"]
+        connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from incidents.metrics.models import Metric, MetricProvider
+    from incidents.metrics.services import metric_data_add, metric_save, provider_save
+
+    try:
+        call_command("loaddemo", stdout=io.StringIO())
+        provider = provider_save(MetricProvider(type="Self"))
+        now = timezone.now()
+        end = int(now.timestamp())
+        metric = metric_save(Metric(provider=provider, name="Bench", display=False))
+        points = [(end - n, float(n % 1000)) for n in range(METRIC_POINTS)]  # one a second
+        rates = []
+        for _ in ("new", "again"):
+            started = time.perf_counter()
+            metric_data_add({metric: points})
+            rates.append(METRIC_POINTS / (time.perf_counter() - started))
+        without_metrics = cold_render()
+        # 10 shown metrics, a point a minute for 30 days (the oldest posted while in the window).
+        for n in range(10):
+            shown = metric_save(Metric(provider=provider, name=f"Metric {n}", suffix="ms"))
+            month = [(end - 60 * m, float(m % 500)) for m in range(30 * 24 * 60)]
+            metric_data_add({shown: [p for p in month if p[0] <= end - 20 * 86400]},
+                            now=now - timedelta(days=10))  # fmt: skip
+            metric_data_add({shown: [p for p in month if p[0] > end - 20 * 86400]})
+        with_metrics = cold_render()
+        print(f"== metrics ({connection.vendor})")
+        print(f"   bulk ingest, {METRIC_POINTS:,} points: {rates[0]:9,.0f} points/s new, "
+              f"{rates[1]:9,.0f} points/s posted again (replaced)")  # fmt: skip
+        print(f"   cold /  without metrics: {without_metrics}")
+        print(f"   cold /  with 10 metrics of 30 days (432,000 points): {with_metrics}")
+    finally:
+        if kind != "sqlite":
+            connection.creation.destroy_test_db(configured, verbosity=0)
+
+
 SECTIONS = {
     "web": bench_web,
     "fanout": bench_fanout,
     "smtp": bench_smtp,
     "worker": bench_worker,
     "writers": bench_writers,
+    "metrics": bench_metrics,
 }
 
 
 def main(argv: list[str]) -> None:
-    if argv and argv[0] in ("_seed", "_work"):
-        {"_seed": _seed, "_work": _work}[argv[0]](*argv[1:])
+    if argv and argv[0] in ("_seed", "_work", "_metrics"):
+        {"_seed": _seed, "_work": _work, "_metrics": _metrics}[argv[0]](*argv[1:])
         return
     names = argv or list(SECTIONS)
     for name in names:

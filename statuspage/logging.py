@@ -1,5 +1,6 @@
-"""Keeps secrets out of the logs: subscriber links and `api_key=` carry credentials in URLs,
-and Django logs request paths (refused requests, the development server's access log)."""
+"""Keeps secrets out of the logs: subscriber links, monitoring hooks (`/hooks/<secret>/`) and
+`api_key=` carry credentials in URLs, and Django logs request paths (refused requests, the
+development server's access log)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 _SECRETS = [
     (re.compile(r"(/subscribe/(?:confirm|manage|unsubscribe)/)[^/\s\"']+"), r"\1[redacted]"),
     (re.compile(r"([?&]api_key=)[^&\s\"']+"), r"\1[redacted]"),
+    (re.compile(r"(/hooks/)[^/\s\"'?]+"), r"\1[redacted]"),
     (re.compile(r"((?:OAuth|Bearer)\s+)[A-Za-z0-9_\-]{16,}"), r"\1[redacted]"),
 ]
 

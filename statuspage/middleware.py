@@ -100,7 +100,9 @@ REQUEST_TOO_LARGE = "The request body is too large (at most %d bytes)."
 
 class RequestSizeMiddleware:
     """Answers 413 to a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE, before anything reads it
-    (Django would refuse it later with a bare 400)."""
+    (Django would refuse it later with a bare 400). Monitoring hooks are left to their view:
+    it refuses at a lower limit, before reading too, and records the refusal on the
+    integration for staff to see."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -111,16 +113,20 @@ class RequestSizeMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if limit is not None and length > limit:
+        if limit is not None and length > limit and not request.path.startswith("/hooks/"):
             message = REQUEST_TOO_LARGE % limit
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
 
+JSON_PATHS = ("/api/", "/hooks/")
+
+
 class ApiJsonMiddleware:
-    """Every answer under /api/ is JSON: an error that something other than the API's own
-    handlers produced (no such route, a wrong method, a server error, a refused host) becomes
-    `{"error": ...}` with the same status and headers such as Allow and Retry-After."""
+    """Every answer under /api/ (and /hooks/, where monitoring posts) is JSON: an error that
+    something other than the API's own handlers produced (no such route, a wrong method, a
+    server error, a refused host) becomes `{"error": ...}` with the same status and headers
+    such as Allow and Retry-After."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -128,7 +134,7 @@ class ApiJsonMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if (
-            request.path.startswith("/api/")
+            request.path.startswith(JSON_PATHS)
             and response.status_code >= 400
             and not response.get("Content-Type", "").startswith("application/json")
         ):

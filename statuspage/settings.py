@@ -123,6 +123,8 @@ INSTALLED_APPS = [
     "incidents.api",
     "incidents.pods",
     "incidents.operations",
+    "incidents.monitoring",
+    "incidents.metrics",
 ]
 
 MIDDLEWARE = [
@@ -351,6 +353,12 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
     # Emails staff when an incident's promised next update is late (once per promise).
     "overdue-updates": {"task": "incidents.tasks.remind_overdue_updates", "schedule": 60.0},
+    # Applies the automated component changes whose flap interval has passed.
+    "monitoring-settle": {"task": "monitoring.settle", "schedule": 15.0},
+    # Warns staff (once per silence) of monitoring integrations whose heartbeat is late.
+    "monitoring-heartbeats": {"task": "monitoring.heartbeats", "schedule": 60.0},
+    # Polls the Prometheus-fed metrics (each once a minute); hourly, drops data past its use.
+    "metrics-poll": {"task": "metrics.poll", "schedule": 60.0},
 }
 
 # markdownx renders its preview through our sanitizing renderer.
@@ -364,6 +372,15 @@ LIBRETRANSLATE_URL = env.str("LIBRETRANSLATE_URL", default="")
 LIBRETRANSLATE_API_KEY = env.str("LIBRETRANSLATE_API_KEY", default="")
 if MACHINE_TRANSLATION_BACKEND.endswith(".LibreTranslate") and not LIBRETRANSLATE_URL:
     raise ImproperlyConfigured("LIBRETRANSLATE_URL must be set to use LibreTranslate.")
+
+# System metrics (incidents/metrics/): the Prometheus server a Prometheus provider without an
+# address of its own queries, and how long one query may take (seconds).
+PROMETHEUS_URL = env.str("PROMETHEUS_URL", default="").rstrip("/")
+if PROMETHEUS_URL and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", PROMETHEUS_URL):
+    raise ImproperlyConfigured(f"PROMETHEUS_URL: {PROMETHEUS_URL!r} is not an http(s) address.")
+PROMETHEUS_TIMEOUT = env.float("PROMETHEUS_TIMEOUT", default=5.0)
+if PROMETHEUS_TIMEOUT <= 0:
+    raise ImproperlyConfigured("PROMETHEUS_TIMEOUT must be a positive number of seconds.")
 
 # The status page itself.
 STATUSPAGE_NAME = env.str("STATUSPAGE_NAME", default="Example Status")
@@ -454,6 +471,8 @@ CORS_URLS_REGEX = r"^/api/v2/.*$"
 # which every request from that address is refused, right key or not, until the window ends.
 API_RATE = _rate("API_RATE", "60/m")
 API_AUTH_FAILURE_RATE = _rate("API_AUTH_FAILURE_RATE", "20/m")
+# Monitoring payloads (`POST /hooks/<secret>/`) per client address, right secret or not.
+HOOK_RATE = _rate("HOOK_RATE", "120/m")
 # The shared caches (Varnish, a CDN's purge endpoint) told of every public change: each gets
 # `PURGE` with the surrogate keys to drop in `xkey-purge`, from the worker (incidents.purge).
 CACHE_PURGE_URLS = _urls("CACHE_PURGE_URLS")

@@ -8,12 +8,14 @@ from django.views.static import serve
 
 from incidents import languages
 from incidents.api import router as api_router
+from incidents.monitoring.views import hook as monitoring_hook
 from incidents.views import healthz, theme_css
 
 # Staff and machine endpoints are not translated and have no language prefix.
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api_router.urls()),
+    path("hooks/<str:secret>/", monitoring_hook, name="monitoring-hook"),
     path("markdownx/", include("incidents.staff")),
     path("healthz", healthz, name="healthz"),
     path("theme.css", theme_css, name="theme-css"),

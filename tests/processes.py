@@ -436,3 +436,86 @@ class Varnish:
         """A varnishadm command's output."""
         argv = ["varnishadm", "-n", str(self.workdir), *command]
         return subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+
+
+# -- Prometheus and Alertmanager ---------------------------------------------------------
+
+PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
+ALERTMANAGER = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
+
+
+def prometheus_lacking(program: str) -> str | None:
+    """What this machine lacks to run Debian's `program` (PROMETHEUS or ALERTMANAGER), or
+    None."""
+    if os.access(program, os.X_OK):
+        return None
+    package = Path(program).name
+    return f"{package} is not installed (apt-get install {package})"
+
+
+class PrometheusServer:
+    """Prometheus or Alertmanager (Debian's binaries) in the foreground, a child process on
+    127.0.0.1:`port` with the configuration text `config` and its data under `directory`;
+    started when it answers `/-/ready`. Neither uses the package's systemd service or its
+    files: everything is the test's own."""
+
+    def __init__(self, program: str, directory: Path, config: str, port: int | None = None):
+        self.program = program
+        self.name = Path(program).name
+        self.dir = directory
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.config = config
+        self.port = port or free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = self.dir / f"{self.name}.log"
+        self.process: Process | None = None
+
+    def argv(self, config: Path) -> list[str]:
+        listen = f"--web.listen-address=127.0.0.1:{self.port}"
+        if self.program == ALERTMANAGER:
+            # An empty cluster address: a lone Alertmanager, no gossip port to collide on.
+            return [self.program, f"--config.file={config}", f"--storage.path={self.dir / 'data'}",
+                    listen, "--cluster.listen-address="]  # fmt: skip
+        return [self.program, f"--config.file={config}",
+                f"--storage.tsdb.path={self.dir / 'tsdb'}", listen]  # fmt: skip
+
+    def start(self) -> PrometheusServer:
+        config = self.dir / f"{self.name}.yml"
+        config.write_text(self.config)
+        self.process = Process(self.name, self.argv(config), self.log, cwd=self.dir).start()
+        try:
+            poll(
+                lambda: self._running() and self._ready(),
+                60,
+                what=f"{self.name}'s /-/ready on {self.port} (see {self.log})",
+            )
+        except BaseException:  # not left running behind a failed start
+            self.process.stop()
+            raise
+        return self
+
+    def _running(self) -> bool:
+        if not self.process.alive:
+            raise RuntimeError(f"{self.name} exited; see {self.log}")
+        return True
+
+    def _ready(self) -> bool:
+        try:
+            return requests.get(self.base + "/-/ready", timeout=5).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop()
+            closed = f"port {self.port} closed ({self.name})"
+            poll(lambda: not listening(self.port), 30, what=closed)
+
+    def counter(self, name: str, **labels: str) -> float:
+        """The value of one sample of its own /metrics (0 when it has none yet)."""
+        wanted = ",".join(f'{key}="{value}"' for key, value in sorted(labels.items()))
+        sample = f"{name}{{{wanted}}}" if labels else name
+        for line in requests.get(self.base + "/metrics", timeout=10).text.splitlines():
+            if line.startswith(sample + " "):
+                return float(line.split(" ")[1])
+        return 0.0

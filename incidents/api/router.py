@@ -60,6 +60,8 @@ api = NinjaAPI(
 api.add_router("/v2/", public.router)
 api.add_router("/v1/pages/", manage.router)
 api.add_router("/v1/pages/", pods.router)
+api.add_router("/v1/pages/", "incidents.api.manage.integrations.router")
+api.add_router("/v1/pages/", "incidents.api.manage.metrics.router")
 api.add_router("/v1/organizations/", users.router)
 api.add_router("/v1/", pages.listing, auth=OAuthKey(), tags=["management"])
 

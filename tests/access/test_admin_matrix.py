@@ -12,6 +12,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
 
+from incidents.metrics import services as metric_services
+from incidents.metrics.models import Metric, MetricProvider
 from incidents.notifications.services import summarize
 from incidents.roles import INCIDENT_MANAGERS, SUPPORT_STAFF
 
@@ -45,9 +47,28 @@ def _delete(root, world, url):
     return {"post": "yes"}
 
 
+def _metric(world) -> Metric:
+    """A metric of pushed data, made (once) before the write is tried."""
+    found = Metric.objects.first()
+    if found is None:
+        provider = metric_services.provider_save(MetricProvider(type="Self"))
+        found = metric_services.metric_save(Metric(provider=provider, name="API latency"))
+    return found
+
+
+def _integration():
+    """The monitoring integration the writes below change (made through its service)."""
+    from incidents.monitoring.models import Integration
+    from incidents.monitoring.services import integration_create
+
+    found = Integration.objects.first()
+    return found or integration_create(name="Prometheus", kind="alertmanager")[0]
+
+
 A = "/admin/incidents"
 N = "/admin/notifications"
 P = "/admin/pods"
+M = "/admin/monitoring"
 WRITES = [
     # Translations and the account → pod mapping.
     Write(
@@ -235,8 +256,60 @@ WRITES = [
         lambda root, w, url: {"action": "mark_bounced", "_selected_action": [w.subscriber.pk]},
         MANAGERS,
     ),
+    # Metrics.
+    Write(
+        "metric provider add",
+        lambda w: "/admin/metrics/metricprovider/add/",
+        _form(type="Prometheus", base_url="http://prometheus:9090"),
+        MANAGERS,
+    ),
+    Write(
+        "metric add",
+        lambda w: "/admin/metrics/metric/add/",
+        lambda root, w, url: form_data(
+            root, url, name="Errors", provider=str(_metric(w).provider_id)
+        ),
+        MANAGERS,
+    ),
+    Write(
+        "metric change",
+        lambda w: f"/admin/metrics/metric/{_metric(w).pk}/change/",
+        _form(name="Renamed metric"),
+        MANAGERS,
+    ),
+    Write(
+        "metric delete",
+        lambda w: f"/admin/metrics/metric/{_metric(w).pk}/delete/",
+        _delete,
+        MANAGERS,
+    ),
     # API keys: every staff member makes their own.
     Write("api key add", lambda w: "/admin/api/apikey/add/", _form(name="ci"), STAFF),
+    # Monitoring integrations.
+    Write(
+        "integration add",
+        lambda w: f"{M}/integration/add/",
+        _form(name="Grafana", kind="grafana"),
+        MANAGERS,
+    ),
+    Write(
+        "integration change",
+        lambda w: f"{M}/integration/{_integration().pk}/change/",
+        _form(name="Renamed"),
+        MANAGERS,
+    ),
+    Write(
+        "integration rotate",
+        lambda w: f"{M}/integration/",
+        lambda root, w, url: {"action": "rotate_secret", "_selected_action": [_integration().pk]},
+        MANAGERS,
+    ),
+    Write(
+        "integration delete",
+        lambda w: f"{M}/integration/{_integration().pk}/delete/",
+        _delete,
+        MANAGERS,
+    ),
 ]
 
 
@@ -279,12 +352,12 @@ def test_every_registered_admin_model_is_in_the_matrix():
     covered = {
         "componentgroup", "component", "incident", "incidentupdate", "maintenance",
         "postmortem", "incidenttemplate", "notification", "subscriber", "apikey",
-        "translation", "accountpod", "page",
+        "translation", "accountpod", "page", "integration", "metricprovider", "metric",
     }  # fmt: skip
     # A remediation item's own fields are read-only in its admin (it is edited in its
     # postmortem); its translations are the "translation" rows above.
     # Login attempts (django-axes): superusers only, read and deleted to unlock early.
     read_only = {"delivery", "auditlog", "user", "group", "remediationitem",
-                 "accessattempt", "accesslog", "accessfailurelog"}  # fmt: skip
+                 "accessattempt", "accesslog", "accessfailurelog", "alertstate"}  # fmt: skip
     registered = {model._meta.model_name for model in admin.site._registry}
     assert registered <= covered | read_only, registered - covered - read_only
