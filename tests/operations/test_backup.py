@@ -12,8 +12,11 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from incidents import services
+from incidents.metrics import services as metrics
+from incidents.metrics.models import Metric, MetricBucket, MetricPoint, MetricProvider, ProviderType
 from incidents.models import (
     Component,
     ComponentGroup,
@@ -26,6 +29,8 @@ from incidents.models import (
     UpdateComponentChange,
 )
 from incidents.models.translations import Translation
+from incidents.monitoring import services as monitoring
+from incidents.monitoring.models import Integration
 from incidents.notifications import tokens
 from incidents.notifications.models import Notification, Subscriber, SubscriberState
 from incidents.operations.backup import export_status, import_status
@@ -38,6 +43,8 @@ NOW = utc(2024, 4, 2, 12, 0)
 
 
 def _wipe():
+    Integration.objects.all().delete()
+    MetricProvider.objects.all().delete()
     AccountPod.objects.all().delete()
     Notification.objects.all().delete()
     Subscriber.objects.all().delete()
@@ -260,6 +267,70 @@ def test_a_draft_incident_survives_a_restore_as_a_draft(site, client):
     cache.clear()
     assert "API errors (from monitoring)" not in client.get("/").text
     assert Component.objects.get(name="Pod 14").status == ComponentStatus.OPERATIONAL
+
+
+def test_monitoring_and_metrics_survive_a_restore(site, client):
+    """An integration keeps its URL (the secret's hash is kept) and its template; a metric
+    keeps its settings, components and data, so the page draws the same chart."""
+    pod = Component.objects.get(name="Pod 14")
+    template = services.incident_template_save(
+        IncidentTemplate(name="Pod down", title="Pod unavailable", body="We are looking.")
+    )
+    integration, url = monitoring.integration_create(
+        name="Prometheus", kind="alertmanager", heartbeat_minutes=10, template=template
+    )
+    pushed = metrics.provider_save(MetricProvider(type=ProviderType.SELF))
+    latency = metrics.metric_save(
+        Metric(provider=pushed, name="API latency", suffix="ms", decimal_places=1),
+        components=[pod],
+    )
+    now = timezone.now()
+    start = int(now.timestamp()) // 60 * 60 - 3600
+    metrics.metric_data_add({latency: [(start + 60 * n, 100.0 + n) for n in range(50)]}, now=now)
+    data = sorted(MetricPoint.objects.values_list("at", "value"))
+    buckets = sorted(MetricBucket.objects.values_list("width", "start", "sum", "count", "max"))
+    cache.clear()
+    with time_machine.travel(now, tick=False):
+        page = client.get("/").text
+    assert "API latency" in page
+
+    document = json.loads(json.dumps(export_status()))
+    _wipe()
+    counts = import_status(document)
+
+    assert counts["integrations"] == 1 and counts["metric_points"] == 50
+    restored = monitoring.integration_by_secret(url.rstrip("/").rsplit("/", 1)[1])
+    assert restored is not None and restored.public_id == integration.public_id
+    assert restored.template.name == "Pod down" and restored.heartbeat_minutes == 10
+    metric = Metric.objects.get(public_id=latency.public_id)
+    assert (metric.suffix, [c.name for c in metric.components.all()]) == ("ms", ["Pod 14"])
+    assert sorted(MetricPoint.objects.values_list("at", "value")) == data
+    assert (
+        sorted(MetricBucket.objects.values_list("width", "start", "sum", "count", "max")) == buckets
+    )
+    cache.clear()
+    with time_machine.travel(now, tick=False):
+        assert client.get("/").text == page
+
+
+@pytest.mark.parametrize(
+    "row, words",
+    [
+        ({"points": [[1, "x"]]}, "finite numbers"),
+        ({"points": [[1.5, 2.0]]}, "whole seconds"),
+        ({"buckets": [[61, 0, 1, 1, 1, 1]]}, "widths"),
+        ({"points": [[1, float("inf")]]}, "finite numbers"),
+    ],
+)
+def test_bad_metric_data_imports_nothing(site, row, words):
+    pushed = metrics.provider_save(MetricProvider(type=ProviderType.SELF))
+    metrics.metric_save(Metric(provider=pushed, name="API latency"))
+    document = export_status()
+    document["metric_providers"][0]["metrics"][0].update(row)
+    _wipe()
+    with pytest.raises(ValidationError, match=words):
+        import_status(document)
+    assert not Component.objects.exists() and not MetricProvider.objects.exists()
 
 
 # The status page's own texts: component and group names and descriptions, in other languages

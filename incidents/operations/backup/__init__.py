@@ -6,12 +6,15 @@ templates, subscribers (state, language, components, followed incidents and the 
 links are signed with, so links in mails already sent keep working) and the notification
 history, translations (of the incidents' texts and of the components' and groups' names and
 descriptions, with their review and the English revision they were made from) and the
-account → pod mapping. Webhook subscribers keep their endpoint and signing secret. Public
-ids and timestamps are kept, so a restored site serves the same pages and API answers.
+account → pod mapping, the monitoring integrations (with their secret's hash, so their URLs
+keep working) and the metric providers and metrics with their points and buckets. Draft
+incidents are kept, still drafts. Webhook subscribers keep their endpoint and signing secret.
+Public ids and timestamps are kept, so a restored site serves the same pages and API answers.
 
 Not exported: staff accounts and API keys (credentials belong to the new installation;
 authors and publishers are matched again by username when such a user exists), delivery
-rows and the audit log (operational records of the old installation).
+rows and the audit log (operational records of the old installation), and the alerts
+firing when the backup was taken (Alertmanager sends them again, every repeat interval).
 
 `import_status()` is a restore, not a series of staff actions: it does not post updates or
 record notifications, so nobody is mailed. It checks the format, validates every object

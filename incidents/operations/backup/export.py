@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from incidents.metrics.models import Metric, MetricBucket, MetricPoint, MetricProvider
 from incidents.models import (
     Component,
     ComponentGroup,
@@ -18,18 +19,23 @@ from incidents.models import (
     Postmortem,
 )
 from incidents.models.translations import Translation
+from incidents.monitoring.models import Integration
 from incidents.notifications.models import Notification, Subscriber
 from incidents.pods.models import AccountPod
 
 from .fields import (
     ACCOUNT_FIELDS,
+    BUCKET_COLUMNS,
     COMPONENT_FIELDS,
     FORMAT,
     GROUP_FIELDS,
     INCIDENT_FIELDS,
+    INTEGRATION_FIELDS,
+    METRIC_FIELDS,
     NOTIFICATION_FIELDS,
     PAGE_FIELDS,
     POSTMORTEM_FIELDS,
+    PROVIDER_FIELDS,
     REMEDIATION_FIELDS,
     SUBSCRIBER_FIELDS,
     TEMPLATE_FIELDS,
@@ -95,12 +101,19 @@ def export_status() -> dict[str, Any]:
                 "postmortem": _export_postmortem(postmortem) if postmortem else None,
             }
         )
+    template_rows = list(IncidentTemplate.objects.order_by("pk"))
     templates = [
         {
             **_plain(t, TEMPLATE_FIELDS),
             "components": sorted(t.components.values_list("public_id", flat=True)),
         }
-        for t in IncidentTemplate.objects.order_by("pk")
+        for t in template_rows
+    ]
+    # Templates have no public id: an integration names its own by place in that list.
+    template_places = {t.pk: n for n, t in enumerate(template_rows)}
+    integrations = [
+        {**_plain(i, INTEGRATION_FIELDS), "template": template_places.get(i.template_id)}
+        for i in Integration.objects.order_by("pk")
     ]
     subscribers = [
         {
@@ -137,6 +150,34 @@ def export_status() -> dict[str, Any]:
         "accounts": [
             {**_plain(a, ACCOUNT_FIELDS), "pod": a.pod.public_id}
             for a in AccountPod.objects.select_related("pod").order_by("pk")
+        ],
+        "integrations": integrations,
+        "metric_providers": [_export_provider(p) for p in MetricProvider.objects.order_by("pk")],
+    }
+
+
+def _export_provider(provider: MetricProvider) -> dict[str, Any]:
+    metrics = Metric.objects.filter(provider=provider).order_by("pk").prefetch_related("components")
+    return {
+        **_plain(provider, PROVIDER_FIELDS),
+        "metrics": [
+            {
+                **_plain(m, METRIC_FIELDS),
+                "components": sorted(c.public_id for c in m.components.all()),
+                "points": [
+                    list(row)
+                    for row in MetricPoint.objects.filter(metric=m)
+                    .order_by("at")
+                    .values_list("at", "value")
+                ],
+                "buckets": [
+                    list(row)
+                    for row in MetricBucket.objects.filter(metric=m)
+                    .order_by("width", "start")
+                    .values_list(*BUCKET_COLUMNS)
+                ],
+            }
+            for m in metrics
         ],
     }
 

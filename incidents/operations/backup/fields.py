@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from incidents.metrics.models import Metric, MetricProvider
 from incidents.models import (
     Component,
     ComponentGroup,
@@ -15,6 +16,7 @@ from incidents.models import (
     RemediationItem,
 )
 from incidents.models.translations import Translation
+from incidents.monitoring.models import Integration
 from incidents.notifications.models import Notification, NotificationState, Subscriber
 from incidents.pods.models import AccountPod
 
@@ -47,5 +49,11 @@ TRANSLATION_FIELDS = own_fields(Translation, exclude=("object_id",))
 ACCOUNT_FIELDS = own_fields(AccountPod)
 NOTIFICATION_FIELDS = own_fields(Notification, exclude=("source_id",))
 PAGE_FIELDS = own_fields(Page)
+INTEGRATION_FIELDS = own_fields(Integration)  # the secret's hash: the hook URLs keep working
+PROVIDER_FIELDS = own_fields(MetricProvider)
+METRIC_FIELDS = own_fields(Metric)
+# A metric's data, compact: its points as [unix seconds, value] and its buckets as
+# [width, start, sum, count, min, max].
+BUCKET_COLUMNS = ("width", "start", "sum", "count", "min", "max")
 # A restore never starts sending by itself.
 RESTORED_AS_STOPPED = (NotificationState.QUEUED, NotificationState.SENDING)

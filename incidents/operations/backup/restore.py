@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from incidents.events import Event, emit
+from incidents.metrics.models import (
+    BucketWidth,
+    Metric,
+    MetricBucket,
+    MetricPoint,
+    MetricProvider,
+)
 from incidents.models import (
     Component,
     ComponentGroup,
@@ -24,19 +32,24 @@ from incidents.models import (
     UpdateComponentChange,
 )
 from incidents.models.translations import TRANSLATABLE_FIELDS, Translation
+from incidents.monitoring.models import Integration
 from incidents.notifications.models import Notification, NotificationState, Subscriber
 from incidents.pods.models import AccountPod
 from incidents.services.page import page_check
 
 from .fields import (
     ACCOUNT_FIELDS,
+    BUCKET_COLUMNS,
     COMPONENT_FIELDS,
     FORMAT,
     GROUP_FIELDS,
     INCIDENT_FIELDS,
+    INTEGRATION_FIELDS,
+    METRIC_FIELDS,
     NOTIFICATION_FIELDS,
     PAGE_FIELDS,
     POSTMORTEM_FIELDS,
+    PROVIDER_FIELDS,
     REMEDIATION_FIELDS,
     RESTORED_AS_STOPPED,
     SUBSCRIBER_FIELDS,
@@ -57,11 +70,15 @@ def is_empty() -> bool:
         or IncidentTemplate.objects.exists()
         or Subscriber.objects.exists()
         or AccountPod.objects.exists()
+        or Integration.objects.exists()
+        or MetricProvider.objects.exists()
     )
 
 
 def _wipe() -> None:
     Page.objects.all().delete()
+    Integration.objects.all().delete()  # with its alert states and pending changes
+    MetricProvider.objects.all().delete()  # with its metrics and their data
     AccountPod.objects.all().delete()
     Notification.objects.all().delete()
     Subscriber.objects.all().delete()
@@ -159,7 +176,8 @@ def import_status(data: Any, *, replace: bool = False) -> dict[str, int]:
     read = _Reader()
     counts = dict.fromkeys(
         ["component_groups", "components", "incidents", "updates", "postmortems",
-         "incident_templates", "subscribers", "notifications", "translations", "accounts"], 0,
+         "incident_templates", "subscribers", "notifications", "translations", "accounts",
+         "integrations", "metric_providers", "metrics", "metric_points"], 0,
     )  # fmt: skip
 
     if data.get("page") is not None:
@@ -237,6 +255,7 @@ def import_status(data: Any, *, replace: bool = False) -> dict[str, int]:
             counts["postmortems"] += 1
     counts["incidents"], counts["updates"] = len(incidents), len(updates)
 
+    templates: list[IncidentTemplate] = []
     for n, item in enumerate(read.items(data, "incident_templates", "")):
         where = f"incident_templates[{n}]"
         template = _save(
@@ -246,6 +265,7 @@ def import_status(data: Any, *, replace: bool = False) -> dict[str, int]:
             where,
         )
         template.components.set(_lookups(components, item, "components", where))
+        templates.append(template)
         counts["incident_templates"] += 1
 
     for n, item in enumerate(read.items(data, "subscribers", "")):
@@ -322,8 +342,85 @@ def import_status(data: Any, *, replace: bool = False) -> dict[str, int]:
         )
         counts["accounts"] += 1
 
+    for n, item in enumerate(read.items(data, "integrations", "")):
+        where = f"integrations[{n}]"
+        place = item.get("template")
+        if place is not None and (
+            not isinstance(place, int) or isinstance(place, bool) or not 0 <= place < len(templates)
+        ):
+            raise ValidationError(f"{where}.template: no incident template at {place!r}.")
+        integration = Integration(
+            **read.fields(Integration, item, INTEGRATION_FIELDS, {"template"}, where),
+            template=templates[place] if place is not None else None,
+        )
+        _save(integration, where)
+        counts["integrations"] += 1
+
+    for n, item in enumerate(read.items(data, "metric_providers", "")):
+        where = f"metric_providers[{n}]"
+        provider = _save(
+            MetricProvider(
+                **read.fields(MetricProvider, item, PROVIDER_FIELDS, {"metrics"}, where)
+            ),
+            where,
+        )
+        counts["metric_providers"] += 1
+        for m, row in enumerate(read.items(item, "metrics", where + ".")):
+            at = f"{where}.metrics[{m}]"
+            nested = {"components", "points", "buckets"}
+            metric = _save(
+                Metric(provider=provider, **read.fields(Metric, row, METRIC_FIELDS, nested, at)),
+                at,
+            )
+            metric.components.set(_lookups(components, row, "components", at))
+            counts["metrics"] += 1
+            counts["metric_points"] += _import_metric_data(metric, row, at)
+
     emit(Event("site.import", after={"replace": replace, **counts}))
     return counts
+
+
+def _numbers(row: Any, size: int, where: str) -> list[float]:
+    """A row of `size` finite numbers."""
+    if (
+        not isinstance(row, list)
+        or len(row) != size
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in row)
+        or not all(math.isfinite(v) for v in row)
+    ):
+        raise ValidationError(f"{where}: expected a list of {size} finite numbers.")
+    return row
+
+
+def _import_metric_data(metric: Metric, row: dict, where: str) -> int:
+    """A metric's points and buckets, checked row by row, written in bulk."""
+    points, buckets = row.get("points") or [], row.get("buckets") or []
+    if not isinstance(points, list) or not isinstance(buckets, list):
+        raise ValidationError(f"{where}: points and buckets are lists.")
+    kept = []
+    for k, point in enumerate(points):
+        at, value = _numbers(point, 2, f"{where}.points[{k}]")
+        if not isinstance(at, int):
+            raise ValidationError(f"{where}.points[{k}]: a timestamp is whole seconds.")
+        kept.append(MetricPoint(metric=metric, at=at, value=value))
+    widths = {int(w) for w in BucketWidth}
+    rows = []
+    for k, bucket in enumerate(buckets):
+        values = dict(
+            zip(BUCKET_COLUMNS, _numbers(bucket, 6, f"{where}.buckets[{k}]"), strict=True)
+        )
+        if values["width"] not in widths or not isinstance(values["start"], int):
+            raise ValidationError(f"{where}.buckets[{k}]: not a bucket of this site's widths.")
+        if not isinstance(values["count"], int) or values["count"] < 1:
+            raise ValidationError(f"{where}.buckets[{k}]: its count is a positive whole number.")
+        rows.append(MetricBucket(metric=metric, **values))
+    try:
+        with transaction.atomic():
+            MetricPoint.objects.bulk_create(kept, batch_size=2000)
+            MetricBucket.objects.bulk_create(rows, batch_size=2000)
+    except IntegrityError:
+        raise ValidationError(f"{where}: a point or a bucket appears twice.") from None
+    return len(kept)
 
 
 def _translation_target(incident: Incident, ref: Any, updates: dict, where: str) -> models.Model:
