@@ -1,6 +1,6 @@
 """The demo page: pods and products, one resolved incident told in our own words with its
 published postmortem, a scheduled maintenance in the future, a few incident templates, and a
-few accounts mapped to their pods.
+few accounts mapped to their pods, and one system metric with four weeks of data.
 
 The incident follows the structure of a real one (a false "payment failed" banner shown to
 admins on several pods in March 2024): impact from 19:00 UTC on March 20 to 01:07 UTC on
@@ -10,6 +10,7 @@ the services, like any staff input.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -17,6 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents import services
+from incidents.metrics import services as metrics
+from incidents.metrics.models import Metric, MetricProvider, ProviderType
 from incidents.models import (
     Component,
     ComponentGroup,
@@ -239,7 +242,44 @@ def load_demo() -> bool:
         if not AccountPod.objects.filter(identifier=identifier).exists():
             account_upsert(identifier, components[pod])
             created = True
+    if not Metric.objects.filter(name=METRIC_NAME).exists():
+        _metric(components)
+        created = True
     return created
+
+
+METRIC_NAME = "Agent workspace response time"
+METRIC_TOOLTIP = "Median time the agent workspace takes to answer, measured from outside."
+
+
+def _metric(components: dict[str, Component]) -> Metric:
+    """A pushed metric with the last four weeks of data, as a monitor would have sent it: a
+    point an hour, every five minutes over the last day, the busy hours slower, and three
+    hours missing ten days ago (the chart shows the gap)."""
+    provider = MetricProvider.objects.filter(type=ProviderType.SELF).first()
+    if provider is None:
+        provider = metrics.provider_save(MetricProvider(type=ProviderType.SELF))
+    metric = metrics.metric_save(
+        Metric(provider=provider, name=METRIC_NAME, suffix="ms", decimal_places=0,
+               y_axis_min=0, tooltip_description=METRIC_TOOLTIP),
+        components=[components["Support"], components["Pod 13"]],
+    )  # fmt: skip
+    now = timezone.now()
+    end = int(now.timestamp()) // 300 * 300
+    hourly = range(end - 27 * 86400, end - 86400, 3600)
+    recent = range(end - 86400, end + 1, 300)
+    gap = range(end - 10 * 86400, end - 10 * 86400 + 3 * 3600)
+    points = [(at, _response_time(at)) for at in [*hourly, *recent] if at not in gap]
+    metrics.metric_data_add({metric: points}, now=now)
+    return metric
+
+
+def _response_time(at: int) -> float:
+    """Milliseconds: about 180, up to 60 more in the working hours of UTC, and a little
+    jitter that is the same on every run."""
+    hour = at % 86400 / 3600
+    busy = max(0.0, math.sin((hour - 6) / 12 * math.pi))
+    return round(180 + 60 * busy + (at * 7919 % 23), 1)
 
 
 def _incident(components: dict[str, Component]) -> Incident:
