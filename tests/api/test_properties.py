@@ -17,6 +17,8 @@ from schemathesis import GenerationMode
 
 from incidents import services
 from incidents.api.services import api_key_create
+from incidents.metrics import services as metrics
+from incidents.metrics.models import Metric, MetricProvider, ProviderType
 from incidents.models import ComponentStatus, Incident
 from incidents.notifications.models import Subscriber, SubscriberState
 from statuspage.wsgi import application
@@ -41,6 +43,8 @@ def world(db, manager_user, pods, settings, keep_test_connection):  # noqa: F811
         deliver_notifications=False,
     )
     subscriber = Subscriber.objects.create(email="ana@example.com", state=SubscriberState.ACTIVE)
+    provider = metrics.provider_save(MetricProvider(type=ProviderType.SELF))
+    metric = metrics.metric_save(Metric(provider=provider, name="API latency"))
     ids = {
         "page_id": [django_settings.STATUSPAGE_PAGE_ID],
         "component_id": [c.public_id for c in pods.values()],
@@ -48,6 +52,8 @@ def world(db, manager_user, pods, settings, keep_test_connection):  # noqa: F811
         "incident_id": [incident.public_id],
         "incident_update_id": [incident.updates.get().public_id],
         "subscriber_id": [subscriber.public_id],
+        "metrics_provider_id": [provider.public_id],
+        "metric_id": [metric.public_id],
     }
     return api_key_create(manager_user)[1], ids
 
