@@ -361,6 +361,15 @@ class Maintenance(Incident):
         verbose_name_plural = _("scheduled maintenance")
 
 
+class IncidentComponentQuerySet(models.QuerySet):
+    def holding(self, component):
+        """The rows by which open incidents and running maintenance hold `component` (an
+        instance or its pk): people's hold on its status. Drafts hold nothing."""
+        return self.filter(
+            component=component, incident__status__in=ACTIVE_STATUSES, incident__draft=False
+        )
+
+
 class IncidentComponent(models.Model):
     """A component an incident affects, and the status the incident put it in."""
 
@@ -371,6 +380,8 @@ class IncidentComponent(models.Model):
         Component, on_delete=models.CASCADE, related_name="+", verbose_name=_("component")
     )
     status = models.CharField(_("status"), max_length=32, choices=ComponentStatus.choices)
+
+    objects = IncidentComponentQuerySet.as_manager()
 
     class Meta:
         ordering = ["component__group__position", "component__position", "component__name"]

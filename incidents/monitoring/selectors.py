@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -50,8 +51,12 @@ def silent_integrations(now: datetime | None = None) -> list[Integration]:
 
 def refusing_integrations() -> list[Integration]:
     """The integrations whose latest payload was refused (none read since)."""
-    found = Integration.objects.filter(last_error_at__isnull=False).order_by("-last_error_at")
-    return [i for i in found if not i.last_received_at or i.last_received_at < i.last_error_at]
+    read_since = Q(last_received_at__isnull=True) | Q(last_received_at__lt=F("last_error_at"))
+    return list(
+        Integration.objects.filter(read_since, last_error_at__isnull=False).order_by(
+            "-last_error_at"
+        )
+    )
 
 
 def drafts() -> list[Incident]:

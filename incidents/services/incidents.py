@@ -13,7 +13,6 @@ from django.utils.translation import ngettext
 from .. import automation
 from ..events import Event, emit, snapshot
 from ..models import (
-    ACTIVE_STATUSES,
     Component,
     ComponentStatus,
     Impact,
@@ -100,9 +99,7 @@ def _status_held_elsewhere(component: Component, incident: Incident) -> str:
     with none, what automation holds it in (monitoring's firing alerts), else operational.
     Drafts hold nothing."""
     held = list(
-        IncidentComponent.objects.filter(
-            component=component, incident__status__in=ACTIVE_STATUSES, incident__draft=False
-        )
+        IncidentComponent.objects.holding(component)
         .exclude(incident=incident)
         .values_list("status", flat=True)
     )

@@ -42,7 +42,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents import services as incident_services
-from incidents.models import ACTIVE_STATUSES, Component, ComponentStatus, IncidentComponent
+from incidents.models import Component, ComponentStatus, IncidentComponent
 
 from .. import parsers
 from ..models import AlertState, AlertStatus, Integration, IntegrationKind, PendingChange
@@ -54,9 +54,9 @@ logger = logging.getLogger(__name__)
 MAX_ERROR = 2_000
 
 
-def actor_of(integration: Integration) -> str:
+def actor_of(integration_name: str) -> str:
     """Who the audit log says made an automated change."""
-    return f"monitoring: {integration.name}"[:150]
+    return f"monitoring: {integration_name}"[:150]
 
 
 @dataclass(frozen=True)
@@ -307,9 +307,7 @@ def alerts_apply(
 def held_by_people(component_id: int) -> bool:
     """Whether an open incident (not a draft) or a running maintenance holds the component:
     then its status is staff's."""
-    return IncidentComponent.objects.filter(
-        component_id=component_id, incident__status__in=ACTIVE_STATUSES, incident__draft=False
-    ).exists()
+    return IncidentComponent.objects.holding(component_id).exists()
 
 
 def wanted_status(component_id: int) -> str:
@@ -342,7 +340,7 @@ def steer(
     pending.save()
     if pending.apply_at > now:
         return component.name, target, False
-    actor = f"monitoring: {cause.get('integration_name', '')}"[:150]
+    actor = actor_of(cause.get("integration_name", ""))
     incident_services.component_set_status(component, target, actor=actor, cause=cause)
     pending.delete()
     return component.name, target, True
@@ -431,7 +429,7 @@ def _open_draft(integration: Integration, started: list[AlertState], now: dateti
         name=_draft_name(integration, alerts, wanted),
         components=wanted,
         started_at=min(s.started_at for s in alerts),
-        actor=actor_of(integration),
+        actor=actor_of(integration.name),
         cause=_cause(integration, first),
     )
     AlertState.objects.filter(pk__in=[s.pk for s in alerts]).update(incident=draft)
