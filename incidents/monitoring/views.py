@@ -63,16 +63,13 @@ def hook(request, secret: str):
         response = _error("Post the alerts here (POST, a JSON body).", 405)
         response["Allow"] = "POST"
         return response
-    too_large = f"The body is larger than {MAX_BODY} bytes; nothing was read."
-    if _length(request) > MAX_BODY:
-        services.integration_record_error(integration, too_large)
-        return _error(too_large, 413)
-    body = request.body
-    if len(body) > MAX_BODY:
+    # A declared length is refused before the body is read; an undeclared one once read.
+    if _length(request) > MAX_BODY or len(request.body) > MAX_BODY:
+        too_large = f"The body is larger than {MAX_BODY} bytes; nothing was read."
         services.integration_record_error(integration, too_large)
         return _error(too_large, 413)
     try:
-        received = services.hook_receive(integration, body)
+        received = services.hook_receive(integration, request.body)
     except PayloadError as error:
         return _error(str(error), error.status)
     except ValidationError as error:

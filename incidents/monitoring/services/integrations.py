@@ -9,7 +9,6 @@ matched by the hash of the secret in its path.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 import secrets
 
@@ -59,15 +58,10 @@ def hook_url(secret: str) -> str:
 
 def integration_by_secret(secret: str) -> Integration | None:
     """The integration whose secret this is, or None. The lookup is by the secret's hash, so
-    the time it takes says nothing about how much of a guess was right; the hash found is
-    compared again in constant time."""
+    the time it takes says nothing about how much of a guess was right."""
     if not secret or len(secret) > MAX_SECRET_LENGTH:
         return None
-    digest = secret_hash(secret)
-    found = Integration.objects.filter(secret_hash=digest).first()
-    if found is None or not hmac.compare_digest(found.secret_hash, digest):
-        return None
-    return found
+    return Integration.objects.filter(secret_hash=secret_hash(secret)).first()
 
 
 def validate_severity_map(value) -> dict[str, str]:
@@ -122,10 +116,6 @@ def integration_check(integration: Integration) -> None:
     integration.full_clean(exclude=["secret_hash"])
 
 
-def _audited(integration: Integration) -> dict:
-    return snapshot(integration)
-
-
 @transaction.atomic
 def integration_create(*, actor=None, **fields) -> tuple[Integration, str]:
     """Makes an integration of the fields given (`FIELDS`; the others take their defaults)
@@ -141,7 +131,7 @@ def integration_create(*, actor=None, **fields) -> tuple[Integration, str]:
     integration_check(integration)
     integration.save()
     emit(
-        Event("integration.create", integration, actor=actor, after=_audited(integration),
+        Event("integration.create", integration, actor=actor, after=snapshot(integration),
               public=False)
     )  # fmt: skip
     return integration, hook_url(secret)
@@ -162,7 +152,7 @@ def integration_update(integration: Integration, *, actor=None, **changes) -> In
     integration.save()
     emit(
         Event("integration.update", integration, actor=actor, before=before,
-              after=_audited(integration), public=False)
+              after=snapshot(integration), public=False)
     )  # fmt: skip
     if before["update_components"] != integration.update_components:
         steer_components_of(integration, reason="automation turned on or off")
@@ -195,7 +185,7 @@ def integration_delete(integration: Integration, *, actor=None) -> None:
     cause = {"integration": integration.public_id, "integration_name": integration.name,
              "reason": "integration deleted"}  # fmt: skip
     emit(
-        Event("integration.delete", integration, actor=actor, before=_audited(integration),
+        Event("integration.delete", integration, actor=actor, before=snapshot(integration),
               public=False)
     )  # fmt: skip
     integration.delete()
